@@ -1,0 +1,21 @@
+import type { Writable } from 'node:stream';
+
+/**
+ * Everything a command may touch of the outside world. Commands take it as an argument so that tests can run
+ * them in-process and read what they printed; only `bin/medseg.js` builds one from `process`.
+ */
+export interface CliContext {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  /** True when stderr is a terminal: progress bars instead of plain lines. */
+  readonly isTTY: boolean;
+}
+
+export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export function writeLine(stream: Writable, text = ''): void {
+  stream.write(`${text}\n`);
+}

@@ -1,0 +1,17 @@
+import { MedsegError } from '@medseg/data';
+
+/** Users see a message that names the file and the problem; a stack only with MEDSEG_DEBUG=1. */
+export function formatError(error: unknown, debug: boolean): string {
+  if (debug && error instanceof Error && error.stack) return error.stack;
+  if (error instanceof MedsegError) return `medseg: ${error.message}`;
+  if (error instanceof Error) return `medseg: ${error.name}: ${error.message}`;
+  return `medseg: ${String(error)}`;
+}
+
+/** A usage problem found after parsing (a missing file, conflicting options): exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

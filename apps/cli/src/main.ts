@@ -1,0 +1,48 @@
+import { Command, CommanderError } from 'commander';
+import { commands } from './commands/index.js';
+import type { CommandModule } from './command.js';
+import { type CliContext, ExitCode, writeLine } from './context.js';
+import { formatError } from './errors.js';
+
+export const version = '0.1.0';
+
+/**
+ * Parses argv, runs one command and returns its exit code: 0 ok, 1 failure, 2 usage. Never calls
+ * `process.exit`, so tests can call it in-process.
+ */
+export async function run(argv: readonly string[], context: CliContext, modules: readonly CommandModule[] = commands): Promise<ExitCode> {
+  let exitCode: ExitCode = ExitCode.Ok;
+  const program = new Command('medseg')
+    .description('DICOM to a fine-tuned tumour segmenter and an evaluation report.')
+    .version(version)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+
+  for (const module of modules) {
+    const command = module.configure(program.command(module.name).summary(module.summary).description(module.summary));
+    command.exitOverride().action(async (...params: unknown[]) => {
+      // commander passes the positional arguments, then the options object, then the command itself.
+      const self = params[params.length - 1] as Command;
+      const positional = self.args;
+      exitCode = await module.run(positional, self.opts(), context);
+    });
+  }
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        return ExitCode.Ok;
+      }
+      return ExitCode.Usage;
+    }
+    writeLine(context.stderr, formatError(error, context.env['MEDSEG_DEBUG'] === '1'));
+    return ExitCode.Failure;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Base of every error that medseg's libraries raise for bad input. It names the file at fault so that a batch
+ * job can report it and move on; the CLI prints `message` without a stack.
+ */
+export class MedsegError extends Error {
+  readonly path: string | undefined;
+
+  constructor(message: string, options: { path?: string | undefined; cause?: unknown } = {}) {
+    super(options.path === undefined ? message : `${options.path}: ${message}`, { cause: options.cause });
+    this.name = new.target.name;
+    this.path = options.path;
+  }
+}
