@@ -1,0 +1,3 @@
+import { MedsegError } from '../errors.js';
+
+export class NiftiReadError extends MedsegError {}
