@@ -1,0 +1,109 @@
+import type { Volume } from '../volume.js';
+import { voxelToLpsMatrix } from '../volume.js';
+
+export type Grid = Pick<Volume, 'shape' | 'spacing' | 'origin' | 'direction'>;
+
+export interface PlanarContour {
+  /** x, y, z triplets in patient coordinates (LPS, mm). */
+  readonly points: Float64Array;
+}
+
+export interface RasterizedContours {
+  /** 1 inside, 0 outside; same layout as `Volume.data`. */
+  readonly mask: Uint8Array;
+  /** Contours that lie off the grid's slices (more than `sliceTolerance` slices from the nearest one). */
+  readonly offSliceContours: number;
+  /** Contours that lie on a slice outside the grid. */
+  readonly outsideContours: number;
+}
+
+/** Inverse of a 3x3 matrix given row-major, for mapping patient coordinates back to voxel indices. */
+function invert3(m: readonly (readonly number[])[]): number[][] {
+  const [a, b, c] = [m[0]![0]!, m[0]![1]!, m[0]![2]!];
+  const [d, e, f] = [m[1]![0]!, m[1]![1]!, m[1]![2]!];
+  const [g, h, i] = [m[2]![0]!, m[2]![1]!, m[2]![2]!];
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (Math.abs(det) < 1e-12) throw new RangeError('rasterizeContours: the grid geometry is singular');
+  return [
+    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
+  ];
+}
+
+/**
+ * Rasterises closed planar contours onto a grid. A voxel is inside when its centre is inside the polygon, and
+ * all contours that fall on one slice combine by the even-odd rule, so a contour drawn inside another is a
+ * hole. This reproduces the IBSI's reference masks voxel for voxel. Each contour goes to the slice nearest to
+ * its mean position along the slice axis.
+ */
+export function rasterizeContours(contours: readonly PlanarContour[], grid: Grid, sliceTolerance = 0.5): RasterizedContours {
+  const [columns, rows, slices] = grid.shape;
+  const mask = new Uint8Array(columns * rows * slices);
+  const toLps = voxelToLpsMatrix(grid);
+  const inverse = invert3(toLps.slice(0, 3).map((row) => row.slice(0, 3)));
+  const origin = [toLps[0]![3]!, toLps[1]![3]!, toLps[2]![3]!];
+
+  // Contours in voxel coordinates (x = column, y = row), grouped by slice.
+  const bySlice = new Map<number, Float64Array[]>();
+  let offSliceContours = 0;
+  let outsideContours = 0;
+  for (const contour of contours) {
+    const count = contour.points.length / 3;
+    if (count < 3) continue;
+    const xy = new Float64Array(count * 2);
+    let sliceSum = 0;
+    for (let p = 0; p < count; p++) {
+      const dx = contour.points[p * 3]! - origin[0]!;
+      const dy = contour.points[p * 3 + 1]! - origin[1]!;
+      const dz = contour.points[p * 3 + 2]! - origin[2]!;
+      xy[p * 2] = inverse[0]![0]! * dx + inverse[0]![1]! * dy + inverse[0]![2]! * dz;
+      xy[p * 2 + 1] = inverse[1]![0]! * dx + inverse[1]![1]! * dy + inverse[1]![2]! * dz;
+      sliceSum += inverse[2]![0]! * dx + inverse[2]![1]! * dy + inverse[2]![2]! * dz;
+    }
+    const slicePosition = sliceSum / count;
+    const slice = Math.round(slicePosition);
+    if (Math.abs(slicePosition - slice) > sliceTolerance) {
+      offSliceContours++;
+      continue;
+    }
+    if (slice < 0 || slice >= slices) {
+      outsideContours++;
+      continue;
+    }
+    const list = bySlice.get(slice) ?? [];
+    list.push(xy);
+    bySlice.set(slice, list);
+  }
+
+  const crossings: number[] = [];
+  for (const [slice, polygons] of bySlice) {
+    const sliceOffset = slice * columns * rows;
+    for (let y = 0; y < rows; y++) {
+      crossings.length = 0;
+      for (const xy of polygons) {
+        const n = xy.length / 2;
+        for (let p = 0, q = n - 1; p < n; q = p++) {
+          const y1 = xy[q * 2 + 1]!;
+          const y2 = xy[p * 2 + 1]!;
+          // Half-open rule: an edge counts when it straddles the row of centres, so a vertex exactly on the row
+          // is counted once and horizontal edges never.
+          if (y1 > y !== y2 > y) {
+            const x1 = xy[q * 2]!;
+            const x2 = xy[p * 2]!;
+            crossings.push(x1 + ((y - y1) * (x2 - x1)) / (y2 - y1));
+          }
+        }
+      }
+      if (crossings.length < 2) continue;
+      crossings.sort((a, b) => a - b);
+      const rowOffset = sliceOffset + y * columns;
+      for (let c = 0; c + 1 < crossings.length; c += 2) {
+        const start = Math.max(0, Math.ceil(crossings[c]!));
+        const end = Math.min(columns - 1, Math.ceil(crossings[c + 1]!) - 1);
+        for (let x = start; x <= end; x++) mask[rowOffset + x] = 1;
+      }
+    }
+  }
+  return { mask, offSliceContours, outsideContours };
+}
