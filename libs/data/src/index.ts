@@ -8,6 +8,44 @@ export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';
 
 // -- dicom (reading, decoding, series) --
+export { Tag, TransferSyntax, SopClass, transferSyntaxName } from './lib/dicom/tags.js';
+export type { TagKeyword, TransferSyntaxUid } from './lib/dicom/tags.js';
+export {
+  DicomParseError,
+  DicomDecodeError,
+  NoPixelDataError,
+  UnsupportedPixelFormatError,
+  UnsupportedTransferSyntaxError,
+} from './lib/dicom/errors.js';
+export type { DicomDataset, ParseDicomOptions } from './lib/dicom/parseDicom.js';
+export { parseDicomBytes } from './lib/dicom/parseDicom.js';
+export type { DataSet as DicomRawDataSet, Element as DicomRawElement } from './lib/dicom/dicomParserModule.js';
+export { getDecimal, getDecimals, getItem, getItems, getString, getStrings, getUint16 } from './lib/dicom/dicomValues.js';
+export type { PixelDescription } from './lib/dicom/pixelDescription.js';
+export { readPixelDescription } from './lib/dicom/pixelDescription.js';
+export type { DicomFile, ReadDicomFileOptions } from './lib/dicom/readDicomFile.js';
+export { readDicomFile, decodeDicomDataset } from './lib/dicom/readDicomFile.js';
+export { isTransferSyntaxSupported } from './lib/dicom/decode/decodeFrames.js';
+export type { Rescale } from './lib/dicom/pixels/modalityLut.js';
+export { applyModalityLut } from './lib/dicom/pixels/modalityLut.js';
+export type { VoiWindow, WindowPreset } from './lib/dicom/pixels/voiWindow.js';
+export { applyWindow, windowPresets } from './lib/dicom/pixels/voiWindow.js';
+export type {
+  DicomFrameInfo,
+  DicomInstanceInfo,
+  DicomObjectInfo,
+  DicomSeriesInfo,
+  DicomTreeScan,
+  SeriesProblem,
+  SeriesProblemKind,
+  SkippedFile,
+} from './lib/dicom/seriesTypes.js';
+export type { ScanDicomTreeOptions } from './lib/dicom/scanDicomTree.js';
+export { scanDicomTree } from './lib/dicom/scanDicomTree.js';
+export type { DicomSeriesVolume, ReadDicomSeriesOptions } from './lib/dicom/readDicomSeries.js';
+export { readDicomSeries } from './lib/dicom/readDicomSeries.js';
+export type { SliceArrangement } from './lib/dicom/arrangeSlices.js';
+export { arrangeSlices } from './lib/dicom/arrangeSlices.js';
 
 // -- nifti --
 export type { NiftiVolume } from './lib/nifti/readNifti.js';
@@ -19,7 +57,60 @@ export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --
+export { MaskError } from './lib/masks/maskErrors.js';
+export type { RtStruct, RtRoi, RtContour } from './lib/masks/readRtStruct.js';
+export { readRtStruct, selectRois } from './lib/masks/readRtStruct.js';
+export type { Grid, PlanarContour, RasterizedContours } from './lib/masks/rasterizeContours.js';
+export { rasterizeContours } from './lib/masks/rasterizeContours.js';
+export type { DicomSeg, SegFrame, SegmentationType } from './lib/masks/readDicomSeg.js';
+export { readDicomSeg } from './lib/masks/readDicomSeg.js';
+export type { SegTarget, PlacedSeg } from './lib/masks/placeSegFrames.js';
+export { placeSegFrames } from './lib/masks/placeSegFrames.js';
+export { readPngMasks } from './lib/masks/readPngMasks.js';
+export type { Interpolation } from './lib/resample/resampleVolume.js';
+export { resampleVolume, gridWithInPlaneSpacing } from './lib/resample/resampleVolume.js';
+export type { OverlayTile } from './lib/preview/renderOverlayPng.js';
+export { renderOverlayPng } from './lib/preview/renderOverlayPng.js';
+export type { NormalizationSpec, NormalizationParameters } from './lib/dataset/normalizeIntensity.js';
+export { normalizeIntensity, parseNormalization, defaultNormalization, normalizedRange, percentile } from './lib/dataset/normalizeIntensity.js';
+export type { Split, SplitOptions } from './lib/dataset/assignSplit.js';
+export { assignSplit } from './lib/dataset/assignSplit.js';
+export { cropOrPad } from './lib/dataset/cropOrPad.js';
+export type { DatasetCase, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
+export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';
+export type { MaskSource, CaseMask } from './lib/dataset/buildCaseMask.js';
+export { buildCaseMask } from './lib/dataset/buildCaseMask.js';
+export { DatasetError, readDatasetManifest, readDatasetCase } from './lib/dataset/readDataset.js';
+export type { IngestOptions, IngestProgress, IngestResult } from './lib/dataset/ingestDataset.js';
+export { ingestDataset } from './lib/dataset/ingestDataset.js';
 
 // -- augmentation --
+export type { SliceBatch, SlicePair } from './lib/augment/sliceBatch.js';
+export { sliceBatchFromVolumes, slicePair, stackSlicePairs } from './lib/augment/sliceBatch.js';
+export type { AugmentConfig, AugmentPreset, Range as AugmentRange } from './lib/augment/augmentConfig.js';
+export { augmentPresets, isAugmentPreset, validateAugmentConfig } from './lib/augment/augmentConfig.js';
+export type { AugmentPipeline } from './lib/augment/augmentPipeline.js';
+export { createAugmentPipeline } from './lib/augment/augmentPipeline.js';
+export { AugmentConfigError, AugmentInputError } from './lib/augment/augmentErrors.js';
+export type { RandomizableTransform, PlaneResult } from './lib/augment/pairedTransform.js';
+export { PairedTransform } from './lib/augment/pairedTransform.js';
+export type { Plane, PlaneAxis } from './lib/augment/flip.js';
+export { flip } from './lib/augment/flip.js';
+export { rot90 } from './lib/augment/rot90.js';
+export type { Affine2d, AffineParams } from './lib/augment/affine2d.js';
+export { affineFromParams, applyAffine, composeAffine, identityAffine, invertAffine } from './lib/augment/affine2d.js';
+export type { DisplacementField, Interpolation as WarpInterpolation, Padding as WarpPadding, WarpOptions } from './lib/augment/warp.js';
+export { warp } from './lib/augment/warp.js';
+export type { ElasticControls } from './lib/augment/elasticField.js';
+export { drawElasticControls, elasticField } from './lib/augment/elasticField.js';
+export { addGaussianNoise, adjustContrast, adjustGamma, scaleIntensity } from './lib/augment/intensity.js';
+export { gaussianBlur, gaussianKernel } from './lib/augment/gaussianBlur.js';
+export { simulateLowResolution } from './lib/augment/lowResolution.js';
+export type { SpatialDraw } from './lib/augment/spatialTransform.js';
+export { randSpatial, drawCropOrigin } from './lib/augment/spatialTransform.js';
+export type { ContactSheetOptions } from './lib/augment/contactSheet.js';
+export { renderContactSheet } from './lib/augment/contactSheet.js';
+export type { AugmentPreview, AugmentPreviewOptions } from './lib/augment/augmentPreview.js';
+export { augmentPreview } from './lib/augment/augmentPreview.js';
 
 // -- dicom writing (SEG, synthetic studies) --

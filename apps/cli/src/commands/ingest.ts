@@ -1,0 +1,79 @@
+import { type IngestProgress, ingestDataset } from '@medseg/data';
+import type { Command } from 'commander';
+import type { CommandModule } from '../command.js';
+import { type CliContext, ExitCode, writeLine } from '../context.js';
+import { UsageError } from '../errors.js';
+import { createProgress } from '../progress.js';
+
+function parseFraction(name: string, value: unknown): number {
+  const number = Number(value);
+  if (!(number >= 0 && number <= 1)) throw new UsageError(`${name} must be a fraction between 0 and 1, got '${String(value)}'`);
+  return number;
+}
+
+function parseSize(value: unknown): [number, number] {
+  const parts = String(value).split(/[x,]/).map(Number);
+  const [w, h] = parts.length === 1 ? [parts[0]!, parts[0]!] : [parts[0]!, parts[1]!];
+  if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new UsageError(`--size must be N or WxH in pixels, got '${String(value)}'`);
+  return [w, h];
+}
+
+export const ingestCommand: CommandModule = {
+  name: 'ingest',
+  summary: 'Turn DICOM series and their masks into a dataset folder (manifest, arrays, previews)',
+  configure: (command: Command) =>
+    command
+      .requiredOption('--images <dir>', 'DICOM file or folder tree; RTSTRUCT/SEG objects in it are paired by reference')
+      .requiredOption('--out <dir>', 'dataset folder to write (re-running resumes)')
+      .option('--masks <path>', 'extra masks: a folder of RTSTRUCT/SEG, NAME.nii[.gz] label maps or NAME/ folders of PNG slices (NAME = case, patient or series UID), or one file')
+      .option('--roi <pattern...>', "RTSTRUCT ROI name patterns, one class each ('GTV*'); default: all ROIs as one class")
+      .option('--seed <n>', 'split seed', '0')
+      .option('--val <fraction>', 'fraction of patients for validation', '0.2')
+      .option('--test <fraction>', 'fraction of patients for testing', '0')
+      .option('--val-patients <patterns>', "patients forced into validation, comma-separated ID patterns ('STS_03*')")
+      .option('--test-patients <patterns>', 'patients forced into test')
+      .option('--spacing <mm>', 'resample every slice to this in-plane spacing (image linear, mask nearest)')
+      .option('--size <WxH>', 'crop or pad every slice to this size around its centre')
+      .option('--normalize <spec>', 'auto | none | window[:NAME|:C,W] | percentile[:LO,HI] | zscore[:LO,HI]', 'auto')
+      .option('--drop-empty', 'train only on slices with foreground (they are all stored)')
+      .option('--seg-threshold <t>', 'threshold for fractional SEGs', '0.5')
+      .option('--json', 'print the manifest summary as JSON'),
+  async run(_args, options, context: CliContext) {
+    const spacing = options['spacing'] === undefined ? undefined : Number(options['spacing']);
+    if (spacing !== undefined && !(spacing > 0)) throw new UsageError(`--spacing must be a positive number of mm, got '${String(options['spacing'])}'`);
+    let progress: ReturnType<typeof createProgress> | undefined;
+    const result = await ingestDataset({
+      images: String(options['images']),
+      out: String(options['out']),
+      ...(options['masks'] === undefined ? {} : { masks: String(options['masks']) }),
+      roi: (options['roi'] as string[] | undefined) ?? [],
+      seed: Number(options['seed']),
+      val: parseFraction('--val', options['val']),
+      test: parseFraction('--test', options['test']),
+      ...(options['valPatients'] === undefined ? {} : { valPatients: String(options['valPatients']) }),
+      ...(options['testPatients'] === undefined ? {} : { testPatients: String(options['testPatients']) }),
+      ...(spacing === undefined ? {} : { spacing }),
+      ...(options['size'] === undefined ? {} : { size: parseSize(options['size']) }),
+      normalize: String(options['normalize']),
+      emptySlices: options['dropEmpty'] ? 'drop' : 'keep',
+      segThreshold: parseFraction('--seg-threshold', options['segThreshold']),
+      onProgress: (event: IngestProgress) => {
+        progress ??= createProgress(context, 'ingest', event.total);
+        progress.update(event.index + 1, `${event.caseId} ${event.status}`);
+        if (event.status === 'skipped') writeLine(context.stderr, `medseg: skipped ${event.caseId}: ${event.reason ?? ''}`);
+      },
+    });
+    progress?.stop();
+    const { manifest } = result;
+    for (const skipped of manifest.skipped) writeLine(context.stderr, `medseg: skipped ${skipped.path}: ${skipped.reason}`);
+    if (options['json']) {
+      writeLine(context.stdout, JSON.stringify({ out: String(options['out']), cases: manifest.cases.length, written: result.written, reused: result.reused, splits: manifest.splits, classes: manifest.classes, skipped: manifest.skipped }, null, 2));
+    } else {
+      writeLine(context.stdout, `dataset: ${String(options['out'])}`);
+      writeLine(context.stdout, `cases: ${manifest.cases.length} (${result.written} written, ${result.reused} reused); splits: train ${manifest.splits.train}, val ${manifest.splits.val}, test ${manifest.splits.test}`);
+      writeLine(context.stdout, `classes: ${manifest.classes.slice(1).join(', ')}`);
+      if (manifest.skipped.length > 0) writeLine(context.stdout, `skipped: ${manifest.skipped.length} input(s), listed in manifest.json`);
+    }
+    return manifest.cases.length === 0 ? ExitCode.Failure : ExitCode.Ok;
+  },
+};

@@ -1,0 +1,37 @@
+import { hashString } from '../random.js';
+
+export type Split = 'train' | 'val' | 'test';
+
+export interface SplitOptions {
+  readonly seed: number;
+  /** Fractions of patients for validation and test; the rest train. */
+  readonly val: number;
+  readonly test: number;
+  /** Patients forced into a split by ID pattern (`*` wildcards, comma-separated), checked before the hash. */
+  readonly valPatients?: string;
+  readonly testPatients?: string;
+}
+
+function matchesAny(patientId: string, patterns: string | undefined): boolean {
+  if (!patterns) return false;
+  return patterns.split(',').some((pattern) => {
+    const regex = new RegExp(`^${pattern.trim().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+    return regex.test(patientId);
+  });
+}
+
+/**
+ * The split of a patient, from a hash of its ID and the seed: every case of a patient lands in one split (never
+ * split by slice), and a patient keeps its split when others are added, because its hash depends on nothing else.
+ */
+export function assignSplit(patientId: string, options: SplitOptions): Split {
+  if (!(options.val >= 0 && options.test >= 0 && options.val + options.test <= 1)) {
+    throw new RangeError(`assignSplit: val (${options.val}) and test (${options.test}) must be fractions that sum to at most 1`);
+  }
+  if (matchesAny(patientId, options.testPatients)) return 'test';
+  if (matchesAny(patientId, options.valPatients)) return 'val';
+  const u = hashString(patientId, hashString(`split:${options.seed}`)) / 4294967296;
+  if (u < options.test) return 'test';
+  if (u < options.test + options.val) return 'val';
+  return 'train';
+}

@@ -1,0 +1,82 @@
+import type { DicomSeriesVolume } from '../dicom/readDicomSeries.js';
+import { MaskError } from '../masks/maskErrors.js';
+import { placeSegFrames } from '../masks/placeSegFrames.js';
+import { rasterizeContours } from '../masks/rasterizeContours.js';
+import { readDicomSeg } from '../masks/readDicomSeg.js';
+import { readPngMasks } from '../masks/readPngMasks.js';
+import { readRtStruct, selectRois } from '../masks/readRtStruct.js';
+import { readNifti } from '../nifti/readNifti.js';
+import { resampleVolume } from '../resample/resampleVolume.js';
+import type { Volume } from '../volume.js';
+import type { MaskSourceKind } from './datasetTypes.js';
+
+export interface MaskSource {
+  readonly kind: MaskSourceKind;
+  readonly path: string;
+}
+
+export interface CaseMask {
+  /** Label map on the series grid. */
+  readonly labels: Uint8Array;
+  /** Class names for labels 1..K. */
+  readonly classes: readonly string[];
+}
+
+function sameGrid(a: Volume, b: Volume): boolean {
+  if (a.shape.some((v, i) => v !== b.shape[i])) return false;
+  const close = (x: number, y: number, tolerance: number) => Math.abs(x - y) <= tolerance;
+  return [0, 1, 2].every((i) =>
+    close(a.spacing[i]!, b.spacing[i]!, 1e-3 * b.spacing[i]!) && close(a.origin[i]!, b.origin[i]!, 1e-2 * b.spacing[0]) &&
+    [0, 1, 2].every((j) => close(a.direction[i]![j]!, b.direction[i]![j]!, 1e-3)));
+}
+
+/**
+ * The ground truth of one series as a label map on its grid. RTSTRUCT: each `--roi` pattern is one class, the
+ * union of the ROIs it matches. SEG: one class per segment. NIfTI: resampled by nearest neighbour when its grid
+ * differs. PNG: one file per slice.
+ */
+export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSource, options: { roi: readonly string[]; segThreshold: number }): Promise<CaseMask> {
+  const grid = series.volume;
+  switch (source.kind) {
+    case 'rtstruct': {
+      const rt = await readRtStruct(source.path);
+      const patterns = options.roi.length > 0 ? options.roi : ['*'];
+      const labels = new Uint8Array(grid.data.length);
+      patterns.forEach((pattern, index) => {
+        const rois = selectRois(rt, pattern);
+        if (rois.length === 0) {
+          throw new MaskError(`no ROI matches '${pattern}' (ROIs: ${rt.rois.map((r) => r.name).join(', ') || 'none'})`, { path: source.path });
+        }
+        const { mask, offSliceContours, outsideContours } = rasterizeContours(rois.flatMap((roi) => roi.contours), grid);
+        const placed = mask.reduce((sum, v) => sum + v, 0);
+        if (placed === 0) {
+          throw new MaskError(`ROI '${pattern}' has no contour on the image slices (${offSliceContours} between slices, ${outsideContours} outside): mismatched grids`, { path: source.path });
+        }
+        for (let i = 0; i < mask.length; i++) if (mask[i]) labels[i] = index + 1;
+      });
+      return { labels, classes: patterns.length === 1 && patterns[0] === '*' ? ['roi'] : patterns };
+    }
+    case 'seg': {
+      const seg = await readDicomSeg(source.path);
+      const placed = placeSegFrames(seg, { ...grid, sopInstanceUids: series.sopInstanceUids }, { threshold: options.segThreshold });
+      if (placed.unmatchedFrames === seg.frames.length) {
+        throw new MaskError('no SEG frame matches a slice of the series by reference or position (mismatched grids)', { path: source.path });
+      }
+      const maxLabel = Math.max(0, ...seg.segments.map((s) => s.number));
+      const classes = Array.from({ length: maxLabel }, (_, i) => seg.segments.find((s) => s.number === i + 1)?.label ?? `segment ${i + 1}`);
+      return { labels: placed.labels, classes };
+    }
+    case 'nifti': {
+      const nifti = await readNifti(source.path);
+      const onGrid = sameGrid(nifti, grid) ? nifti : resampleVolume(nifti, grid, 'nearest');
+      const labels = Uint8Array.from(onGrid.data, (v) => Math.max(0, Math.min(255, Math.round(v))));
+      const maxLabel = labels.reduce((max, v) => Math.max(max, v), 0);
+      return { labels, classes: Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`) };
+    }
+    case 'png': {
+      const labels = await readPngMasks(source.path, grid.shape, series.sopInstanceUids);
+      const maxLabel = labels.reduce((max, v) => Math.max(max, v), 0);
+      return { labels, classes: Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`) };
+    }
+  }
+}

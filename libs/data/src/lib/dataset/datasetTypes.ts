@@ -1,0 +1,70 @@
+import type { SeriesProblem, SkippedFile } from '../dicom/seriesTypes.js';
+import type { Vec3 } from '../volume.js';
+import type { Split } from './assignSplit.js';
+import type { NormalizationParameters, NormalizationSpec } from './normalizeIntensity.js';
+
+export const DATASET_SCHEMA_VERSION = 1;
+
+export type MaskSourceKind = 'rtstruct' | 'seg' | 'nifti' | 'png';
+
+/** One case (one image series with its mask) as the manifest describes it. */
+export interface DatasetCase {
+  readonly id: string;
+  readonly patientId: string;
+  readonly studyInstanceUid: string;
+  readonly seriesInstanceUid: string;
+  readonly modality: string;
+  readonly split: Split;
+  /** [columns, rows, slices] of the stored arrays. */
+  readonly shape: Vec3;
+  readonly spacing: Vec3;
+  readonly origin: Vec3;
+  readonly direction: readonly [Vec3, Vec3, Vec3];
+  readonly normalization: { readonly spec: NormalizationSpec; readonly parameters: NormalizationParameters };
+  /** Voxels of each class (index 0 = background). */
+  readonly classVoxels: readonly number[];
+  /** Voxels of any foreground class: the tumour volume in voxels. */
+  readonly foregroundVoxels: number;
+  /** Slices (0-based, volume order) that hold foreground. */
+  readonly foregroundSlices: readonly number[];
+  readonly source: {
+    readonly imageFiles: number;
+    readonly firstImage: string;
+    readonly mask: string;
+    readonly maskKind: MaskSourceKind;
+    /** SOP Instance UID of each stored slice, for writing DICOM SEG predictions that reference them. */
+    readonly sopInstanceUids: readonly string[];
+  };
+  readonly problems: readonly SeriesProblem[];
+  readonly files: { readonly image: string; readonly mask: string; readonly preview: string };
+}
+
+export interface IngestSettings {
+  readonly images: string;
+  readonly masks: string | undefined;
+  readonly roi: readonly string[];
+  readonly seed: number;
+  readonly val: number;
+  readonly test: number;
+  readonly valPatients: string | undefined;
+  readonly testPatients: string | undefined;
+  /** Target in-plane spacing in mm; undefined keeps each series' own. */
+  readonly spacing: number | undefined;
+  /** Crop or pad every slice to [columns, rows]; undefined keeps the size. */
+  readonly size: readonly [number, number] | undefined;
+  readonly normalize: string;
+  /** Whether slices without foreground are used for training (they are always stored). */
+  readonly emptySlices: 'keep' | 'drop';
+  readonly segThreshold: number;
+}
+
+export interface DatasetManifest {
+  readonly schemaVersion: number;
+  readonly generator: string;
+  readonly settings: IngestSettings;
+  /** Class names by label value; 0 is background. */
+  readonly classes: readonly string[];
+  readonly splits: Readonly<Record<Split, number>>;
+  readonly cases: readonly DatasetCase[];
+  readonly skipped: readonly SkippedFile[];
+}
