@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { commands } from './commands/index.js';
 import type { CommandModule } from './command.js';
 import { type CliContext, ExitCode, writeLine } from './context.js';
-import { formatError } from './errors.js';
+import { UsageError, formatError } from './errors.js';
 
 export const version = '0.1.0';
 
@@ -40,6 +40,10 @@ export async function run(argv: readonly string[], context: CliContext, modules:
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
         return ExitCode.Ok;
       }
+      return ExitCode.Usage;
+    }
+    if (error instanceof UsageError) {
+      writeLine(context.stderr, `medseg: ${error.message}`);
       return ExitCode.Usage;
     }
     writeLine(context.stderr, formatError(error, context.env['MEDSEG_DEBUG'] === '1'));

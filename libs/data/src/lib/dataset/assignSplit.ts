@@ -12,6 +12,16 @@ export interface SplitOptions {
   readonly testPatients?: string;
 }
 
+/**
+ * murmur3's 32-bit finaliser. FNV-1a alone leaves its top bits tied to the last character, so IDs that differ
+ * only at the end (STS_001, STS_002, ...) would land in clumps; this spreads every input bit over the output.
+ */
+function mixBits(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 function matchesAny(patientId: string, patterns: string | undefined): boolean {
   if (!patterns) return false;
   return patterns.split(',').some((pattern) => {
@@ -30,7 +40,7 @@ export function assignSplit(patientId: string, options: SplitOptions): Split {
   }
   if (matchesAny(patientId, options.testPatients)) return 'test';
   if (matchesAny(patientId, options.valPatients)) return 'val';
-  const u = hashString(patientId, hashString(`split:${options.seed}`)) / 4294967296;
+  const u = mixBits(hashString(patientId, hashString(`split:${options.seed}`))) / 4294967296;
   if (u < options.test) return 'test';
   if (u < options.test + options.val) return 'val';
   return 'train';
