@@ -14,7 +14,10 @@ export interface MaskCandidates {
   readonly named: readonly (MaskSource & { readonly name: string })[];
 }
 
-/** NIfTI label maps (`NAME.nii[.gz]`) and folders of PNG slices (`NAME/*.png`) directly under `folder`. */
+/**
+ * NIfTI label maps (`NAME.nii[.gz]`, or `NAME/` holding one NIfTI whose file name says mask, label or seg, as
+ * the IBSI and many challenges lay them out) and folders of PNG slices (`NAME/*.png`) directly under `folder`.
+ */
 export async function findNamedMasks(folder: string): Promise<(MaskSource & { name: string })[]> {
   const info = await stat(folder);
   const stemOf = (name: string) => name.replace(/\.nii(\.gz)?$/i, '');
@@ -24,10 +27,13 @@ export async function findNamedMasks(folder: string): Promise<(MaskSource & { na
   const found: (MaskSource & { name: string })[] = [];
   for (const entry of (await readdir(folder, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(folder, entry.name);
-    if (entry.isFile() && /\.nii(\.gz)?$/i.test(entry.name)) found.push({ kind: 'nifti', path, name: stemOf(entry.name) });
-    if (entry.isDirectory() && (await readdir(path)).some((name) => extname(name).toLowerCase() === '.png')) {
-      found.push({ kind: 'png', path, name: entry.name });
-    }
+    const kind = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
+    if (kind?.isFile() && /\.nii(\.gz)?$/i.test(entry.name)) found.push({ kind: 'nifti', path, name: stemOf(entry.name) });
+    if (!kind?.isDirectory()) continue;
+    const inside = (await readdir(path)).sort();
+    const labelMaps = inside.filter((name) => /\.nii(\.gz)?$/i.test(name) && /mask|label|seg/i.test(name));
+    if (labelMaps.length === 1) found.push({ kind: 'nifti', path: join(path, labelMaps[0]!), name: entry.name });
+    else if (inside.some((name) => extname(name).toLowerCase() === '.png')) found.push({ kind: 'png', path, name: entry.name });
   }
   return found;
 }
