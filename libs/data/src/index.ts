@@ -94,6 +94,16 @@ export { createAugmentPipeline } from './lib/augment/augmentPipeline.js';
 export { AugmentConfigError, AugmentInputError } from './lib/augment/augmentErrors.js';
 export type { RandomizableTransform, PlaneResult } from './lib/augment/pairedTransform.js';
 export { PairedTransform } from './lib/augment/pairedTransform.js';
+export {
+  randBlur,
+  randBrightness,
+  randContrast,
+  randFlip,
+  randGamma,
+  randLowResolution,
+  randNoise,
+  randRotate90,
+} from './lib/augment/planeTransforms.js';
 export type { Plane, PlaneAxis } from './lib/augment/flip.js';
 export { flip } from './lib/augment/flip.js';
 export { rot90 } from './lib/augment/rot90.js';
@@ -114,3 +124,6 @@ export type { AugmentPreview, AugmentPreviewOptions } from './lib/augment/augmen
 export { augmentPreview } from './lib/augment/augmentPreview.js';
 
 // -- dicom writing (SEG, synthetic studies) --
+export type { DicomSegOptions, SegSegment, SegSourceSeries } from './lib/dicom-write/writeDicomSeg.js';
+export { DicomWriteError, encodeDicomSeg, newUid, writeDicomSeg } from './lib/dicom-write/writeDicomSeg.js';
+export { segSourceFromSeries } from './lib/dicom-write/segSourceFromSeries.js';

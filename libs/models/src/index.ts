@@ -1,1 +1,35 @@
-export {};
+// -- models (encoders, U-Net, training, inference) --
+export type { BackboneSpec } from './lib/backbones.js';
+export { backbones, getBackbone } from './lib/backbones.js';
+export { EncoderWeightsError, ModelLoadError, ModelOptionsError } from './lib/errors.js';
+export type { EncoderWeightsSource, ResolveEncoderWeightsOptions } from './lib/encoder-weights.js';
+export { defaultCacheDir, resolveEncoderWeights } from './lib/encoder-weights.js';
+export type { Encoder, LoadEncoderOptions } from './lib/encoder.js';
+export { loadEncoder } from './lib/encoder.js';
+export type { LayersModelFiles } from './lib/layers-model-files.js';
+export { layersModelFromFiles, readLayersModelFiles } from './lib/layers-model-files.js';
+export type { BuildUnetOptions, Unet, UnetConfig } from './lib/unet.js';
+export { buildUnet, defaultDecoderFilters, segmentationModelsDecoderFilters } from './lib/unet.js';
+export { greyToEncoderInput } from './lib/preprocess.js';
+export type { LossName, SegmentationLoss } from './lib/losses.js';
+export { lossNames, segmentationLoss } from './lib/losses.js';
+export { diceScore, nanMean } from './lib/dice.js';
+export { resizeBilinear, resizeNearest } from './lib/resize.js';
+export type { SliceCase, SliceSet } from './lib/slice-set.js';
+export { buildSliceSet, intensityRange } from './lib/slice-set.js';
+export type { CheckpointContents, NamedTensor } from './lib/checkpoint.js';
+export { checkpointFolder, loadCheckpoint, saveCheckpoint } from './lib/checkpoint.js';
+export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings, TrainState, TrainingBatch } from './lib/train.js';
+export { epochOutcome, learningRateAt, trainUnet, validateTrainSettings, validationDice } from './lib/train.js';
+export type { PredictSlicesOptions } from './lib/predict-slices.js';
+export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';
+export type { DatasetSplit } from './lib/dataset-slices.js';
+export { concatSliceSets, loadDatasetSlices } from './lib/dataset-slices.js';
+export { largestComponent } from './lib/largest-component.js';
+
+// -- backend --
+export type { BackendChoice, BackendName, SelectedBackend } from './lib/backend/selectBackend.js';
+export { autoOrder, backendChoices, cpuBackendWarning, selectBackend } from './lib/backend/selectBackend.js';
+export { BackendUnavailableError } from './lib/backend/backendUnavailableError.js';
+export { activateWasmBackend, wasmBinaryFolder } from './lib/backend/wasmBackend.js';
+export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './lib/backend/registerWasmTrainingKernels.js';

@@ -1,4 +1,10 @@
 import type { CommandModule } from '../command.js';
+import { infoCommand } from './info.js';
+import { convertCommand } from './convert.js';
+import { augmentCommand } from './augment.js';
+import { ingestCommand } from './ingest.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
 
 // One file per command in this folder; add yours to the list (order = `medseg --help` order).
-export const commands: readonly CommandModule[] = [];
+export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, trainCommand, evalCommand];

@@ -1,0 +1,196 @@
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type AugmentPreset, augmentPresets, createAugmentPipeline, normalizedRange, type NormalizationSpec, readDatasetManifest } from '@medseg/data';
+import {
+  type BackendChoice,
+  backendChoices,
+  backbones,
+  buildUnet,
+  type CheckpointContents,
+  defaultDecoderFilters,
+  intensityRange,
+  loadCheckpoint,
+  loadDatasetSlices,
+  type LossName,
+  lossNames,
+  ModelOptionsError,
+  selectBackend,
+  type TrainEvent,
+  type TrainSettings,
+  trainUnet,
+  type Unet,
+} from '@medseg/models';
+import type { CommandModule } from '../command.js';
+import { ExitCode, writeLine } from '../context.js';
+import { createProgress, type Progress } from '../progress.js';
+
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+function filterList(value: string): number[] {
+  const list = value.split(/[-,]/).map(Number);
+  if (list.length !== 5 || list.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new InvalidArgumentError(`expected 5 positive integers, deepest stage first (e.g. 256-128-64-32-16), got '${value}'`);
+  }
+  return list;
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
+export const trainCommand: CommandModule = {
+  name: 'train',
+  summary: 'Train a U-Net with a frozen ImageNet encoder on a dataset; checkpoints, log and resume in the run folder',
+  configure: (command: Command) =>
+    command
+      .requiredOption('--dataset <dir>', "dataset folder written by 'medseg ingest' (train and val splits)")
+      .requiredOption('--out <dir>', 'run folder: best/ and last/ checkpoints, log.jsonl')
+      .addOption(new Option('--encoder <name>', 'encoder backbone').choices(Object.keys(backbones)).default('mobilenet_v1_0.25'))
+      .option('--encoder-weights <source>', "'imagenet' (downloaded once into $MEDSEG_CACHE), a local folder with model.json, or 'none' (random)", 'imagenet')
+      .option('--epochs <n>', 'maximum epochs', integer(1), 30)
+      .option('--batch-size <n>', 'slices per step', integer(1), 8)
+      .option('--lr <rate>', 'Adam learning rate (cosine schedule down to 5%)', positive, 1e-3)
+      .addOption(new Option('--loss <name>', 'loss').choices([...lossNames]).default('dice+bce'))
+      .addOption(new Option('--augment <preset>', 'augmentation preset').choices(Object.keys(augmentPresets)).default('default'))
+      .option('--seed <n>', 'seed of initialisation, shuffling and augmentation', integer(0), 0)
+      .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
+      .option('--input-size <n>', 'slices are resized to this square size (a multiple of 32)', integer(32), 128)
+      .option('--decoder-filters <list>', 'decoder filters per stage, deepest first', filterList, [...defaultDecoderFilters])
+      .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
+      .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
+      .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
+      .option('--resume', 'continue the run in --out from its last checkpoint (after a kill or Ctrl-C)')
+      .option('--json', 'machine-readable summary'),
+  run: async (_args, options, context) => {
+    const out = resolve(context.cwd, options['out'] as string);
+    const backend = await selectBackend(options['backend'] as BackendChoice);
+    writeLine(context.stderr, `backend: ${backend.description}`);
+    if (backend.warning !== undefined) writeLine(context.stderr, backend.warning);
+
+    let unet: Unet;
+    let settings: TrainSettings;
+    let resume: CheckpointContents | undefined;
+    let dataset: string;
+    if (options['resume'] === true) {
+      resume = await loadCheckpoint(resolve(out, 'last'));
+      unet = resume.unet;
+      settings = resume.training as TrainSettings;
+      dataset = settings.dataset?.path ?? resolve(context.cwd, options['dataset'] as string);
+      writeLine(context.stderr, `resuming ${out} at epoch ${(resume.state as { epoch: number }).epoch + 1}`);
+    } else {
+      dataset = resolve(context.cwd, options['dataset'] as string);
+      const manifest = await readDatasetManifest(dataset);
+      const normalization = manifest.cases[0]?.normalization.spec as NormalizationSpec | undefined;
+      settings = {
+        epochs: options['epochs'] as number,
+        batchSize: options['batchSize'] as number,
+        learningRate: options['lr'] as number,
+        encoderLearningRate: options['lrEncoder'] as number,
+        loss: options['loss'] as LossName,
+        seed: options['seed'] as number,
+        patience: options['patience'] as number,
+        schedule: 'cosine',
+        augment: options['augment'] as string,
+        dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes },
+      };
+      if (manifest.cases.every((c) => c.split !== 'val')) throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients)', { path: dataset });
+      const inputSize = options['inputSize'] as number;
+      const range = normalization === undefined ? undefined : normalizedRange(normalization);
+      const train0 = range === undefined ? await loadDatasetSlices(dataset, 'train', inputSize, manifest) : undefined;
+      unet = await buildUnet({
+        backbone: options['encoder'] as string,
+        encoderWeights: options['encoderWeights'] as string,
+        decoderFilters: options['decoderFilters'] as number[],
+        classes: Math.max(1, manifest.classes.length - 1),
+        inputSize,
+        intensityRange: range ?? intensityRange(train0!.images),
+        seed: settings.seed,
+        weightsOptions: { env: context.env },
+        ...(options['unfreezeFrom'] === undefined ? {} : { unfreezeFrom: options['unfreezeFrom'] as string }),
+      });
+    }
+    const manifest = await readDatasetManifest(dataset);
+    const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, manifest);
+    const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, manifest);
+    writeLine(context.stderr, `data: ${train.count} training slices (${train.caseIds.length} cases), ${val.count} validation slices (${val.caseIds.length} cases)`);
+    const pipeline = createAugmentPipeline(settings.augment as AugmentPreset, { seed: settings.seed });
+
+    // Ctrl-C saves last/ at the current batch before the process ends; a second Ctrl-C is not intercepted.
+    const controller = new AbortController();
+    const onSigint = () => {
+      writeLine(context.stderr, 'interrupt: saving the last checkpoint, then stopping (run again with --resume)');
+      controller.abort();
+    };
+    process.once('SIGINT', onSigint);
+    let bar: Progress | undefined;
+    const onEvent = (event: TrainEvent) => {
+      if (event.type === 'batch') {
+        bar ??= createProgress(context, `epoch ${event.epoch + 1}/${event.epochs}`, event.batches);
+        bar.update(event.batch, `loss ${event.loss.toFixed(4)}`);
+      } else if (event.type === 'epoch') {
+        bar?.stop();
+        bar = undefined;
+        writeLine(
+          context.stderr,
+          `epoch ${event.epoch}/${event.epochs}: loss ${event.loss.toFixed(4)}, val Dice per slice ${f3(event.valDiceSlice)}, ` +
+            `per patient ${f3(event.valDicePatient)}${event.improved ? ' (best)' : ''}, lr ${event.learningRate.toExponential(2)}, ${event.seconds.toFixed(0)} s`,
+        );
+      } else {
+        bar?.stop();
+        bar = undefined;
+      }
+    };
+    let result;
+    try {
+      result = await trainUnet({
+        unet,
+        train,
+        val,
+        outDir: out,
+        settings,
+        augment: (batch, rng) => pipeline.apply(batch, rng),
+        signal: controller.signal,
+        onEvent,
+        ...(resume === undefined ? {} : { resume }),
+      });
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+      bar?.stop();
+    }
+    const { state, interrupted } = result;
+    const summary = {
+      run: out,
+      backend: backend.name,
+      interrupted,
+      stopped: state.stopped,
+      epochs: state.epoch,
+      seconds: Math.round(state.elapsedSeconds),
+      best: state.best,
+      last: state.history.at(-1) ?? null,
+      config: unet.config,
+    };
+    unet.dispose();
+    if (options['json'] === true) {
+      writeLine(context.stdout, JSON.stringify(summary, null, 2));
+    } else if (interrupted) {
+      writeLine(context.stdout, `interrupted at epoch ${state.epoch + 1}, batch ${state.batch}; saved ${out}/last (continue with --resume)`);
+    } else {
+      writeLine(
+        context.stdout,
+        `trained ${state.epoch} epochs in ${summary.seconds} s (${state.stopped}); best val Dice per patient ${f3(state.best?.valDicePatient ?? Number.NaN)} ` +
+          `at epoch ${state.best?.epoch ?? '-'}; checkpoints in ${out}/best and ${out}/last`,
+      );
+    }
+    return interrupted ? ExitCode.Failure : ExitCode.Ok;
+  },
+};

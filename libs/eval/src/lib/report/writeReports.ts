@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { readNifti, writeFileAtomic } from '@medseg/data';
+import { readLabelMap } from '../readLabelMap.js';
+import type { EvalResult } from '../runEvaluation.js';
+import { metricsCsv } from './metricsCsv.js';
+import { metricsJson } from './metricsJson.js';
+import { type CasePicture, reportHtml } from './reportHtml.js';
+import { renderCaseSlice } from './renderCaseSlice.js';
+
+export interface WrittenReports {
+  readonly json: string;
+  readonly csv: string;
+  readonly html: string;
+}
+
+/** Best, median and worst case of each class by Dice (finite values only). */
+export function pickCases(result: EvalResult): { case: string; label: number; rank: CasePicture['rank']; dice: number }[] {
+  const out: { case: string; label: number; rank: CasePicture['rank']; dice: number }[] = [];
+  for (const label of result.settings.labels) {
+    const ranked = result.cases.filter((r) => r.label === label && Number.isFinite(r.dice)).sort((a, b) => a.dice - b.dice || a.case.localeCompare(b.case));
+    if (ranked.length === 0) continue;
+    const picks: [CasePicture['rank'], number][] = [['best', ranked.length - 1], ['median', Math.floor((ranked.length - 1) / 2)], ['worst', 0]];
+    const used = new Set<number>();
+    for (const [rank, index] of picks) {
+      if (used.has(index)) continue;
+      used.add(index);
+      out.push({ case: ranked[index]!.case, label, rank, dice: ranked[index]!.dice });
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes metrics.json, metrics.csv and report.html into `outDir`, each atomically (temporary file and rename).
+ * Re-reads the few pictured cases (truth, prediction, image when known) to draw them.
+ */
+export async function writeReports(result: EvalResult, outDir: string): Promise<WrittenReports> {
+  const files = new Map(result.inputs.cases.map((c) => [c.id, c]));
+  const pictures: CasePicture[] = [];
+  for (const pick of pickCases(result)) {
+    const c = files.get(pick.case)!;
+    const [truth, pred] = await Promise.all([readLabelMap(c.truth), readLabelMap(c.pred)]);
+    let image: Awaited<ReturnType<typeof readNifti>> | undefined;
+    if (c.image !== undefined) {
+      const candidate = await readNifti(c.image);
+      if (candidate.shape.every((n, i) => n === truth.grid.shape[i])) image = candidate;
+    }
+    const picture = renderCaseSlice(truth.labels, pred.labels, truth.grid, pick.label, image?.data);
+    pictures.push({ ...pick, pngBase64: Buffer.from(picture.png).toString('base64'), width: picture.width, height: picture.height, slice: picture.slice });
+  }
+  const json = join(outDir, 'metrics.json');
+  const csv = join(outDir, 'metrics.csv');
+  const html = join(outDir, 'report.html');
+  await writeFileAtomic(json, `${JSON.stringify(metricsJson(result), null, 2)}\n`);
+  await writeFileAtomic(csv, metricsCsv(result.cases, result.settings.classNames));
+  await writeFileAtomic(html, reportHtml(result, pictures));
+  return { json, csv, html };
+}

@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs';
+import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.js';
+import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.js';
+import { depthwiseConv2dBackpropFilterWasm } from './depthwiseConv2dBackpropFilterWasm.js';
+import { depthwiseConv2dBackpropInputWasm } from './depthwiseConv2dBackpropInputWasm.js';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Attrs = Parameters<typeof conv2dBackpropFilterWasm>[2] &
+  Parameters<typeof conv2dBackpropInputWasm>[2] &
+  Parameters<typeof depthwiseConv2dBackpropFilterWasm>[2] &
+  Parameters<typeof depthwiseConv2dBackpropInputWasm>[2];
+
+/** The kernels this module provides for the wasm backend, by tfjs kernel name. */
+export const wasmTrainingKernelNames = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+] as const;
+
+function tensor4d(args: KernelArgs, name: string): tf.Tensor4D {
+  const info = args.inputs[name];
+  // The engine hands kernels the Tensor objects themselves, so they can go straight into tf ops.
+  if (!(info instanceof tf.Tensor) || info.rank !== 4) throw new Error(`wasm training kernel: input ${name} must be a 4-D tensor`);
+  return info as tf.Tensor4D;
+}
+
+function attrsOf(args: KernelArgs): Attrs {
+  return args.attrs as unknown as Attrs;
+}
+
+let stockBackpropInput: tf.KernelConfig | undefined;
+
+function stock(args: KernelArgs, kernelName: string): tf.TensorInfo {
+  if (stockBackpropInput === undefined) throw new Error(`wasm training kernel ${kernelName}: geometry not supported`);
+  return stockBackpropInput.kernelFunc(args) as tf.TensorInfo;
+}
+
+const configs: readonly tf.KernelConfig[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: (args) => conv2dBackpropFilterWasm(tensor4d(args, 'x'), tensor4d(args, 'dy'), attrsOf(args)),
+  },
+  {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: (args) =>
+      conv2dBackpropInputWasm(tensor4d(args, 'dy'), tensor4d(args, 'filter'), attrsOf(args)) ?? stock(args, 'Conv2DBackpropInput'),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: (args) => depthwiseConv2dBackpropFilterWasm(tensor4d(args, 'x'), tensor4d(args, 'dy'), attrsOf(args)),
+  },
+  {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const dx = depthwiseConv2dBackpropInputWasm(tensor4d(args, 'dy'), tensor4d(args, 'filter'), attrsOf(args));
+      if (dx === undefined) throw new Error('wasm training kernel DepthwiseConv2dNativeBackpropInput: geometry not supported');
+      return dx;
+    },
+  },
+];
+
+/**
+ * Registers (once per process) the convolution gradient kernels that let the wasm backend train: the two
+ * missing ones (Conv2DBackpropFilter, the depthwise pair) and a faster Conv2DBackpropInput, all composed
+ * from the backend's XNNPACK convolutions. The stock Conv2DBackpropInput stays as a fallback for paddings
+ * wider than the kernel.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const config of configs) {
+    const existing = tf.getKernel(config.kernelName, 'wasm');
+    if (existing?.kernelFunc === config.kernelFunc) continue;
+    if (existing !== undefined) {
+      if (config.kernelName === 'Conv2DBackpropInput') stockBackpropInput = existing;
+      tf.unregisterKernel(config.kernelName, 'wasm');
+    }
+    tf.registerKernel(config);
+  }
+}

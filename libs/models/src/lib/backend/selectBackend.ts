@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs';
+import { BackendUnavailableError } from './backendUnavailableError.js';
+import { activateWasmBackend } from './wasmBackend.js';
+
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+
+export const backendChoices: readonly BackendChoice[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+export interface SelectedBackend {
+  /** The medseg name of the backend that now runs. */
+  readonly name: BackendName;
+  /** The tfjs backend behind it (`tf.getBackend()`). */
+  readonly tfjsBackend: string;
+  /** One line for the user: which backend runs and how. */
+  readonly description: string;
+  /** Set when the choice is slow enough that the user must hear about it. */
+  readonly warning?: string;
+  /** For `auto`: the faster backends that were tried first and why each could not run. */
+  readonly skipped: readonly { readonly name: BackendName; readonly reason: string }[];
+}
+
+export const cpuBackendWarning =
+  'WARNING: medseg is running on the pure-JavaScript "cpu" backend, about 100x slower than "wasm" for ' +
+  'inference and too slow to train a U-Net. Use --backend wasm (or install @tensorflow/tfjs-node or ' +
+  '@tensorflow/tfjs-node-gpu) unless you are debugging.';
+
+// Specifiers held in variables: the native packages are optional dependencies, so TypeScript must not
+// require their types, and a missing package must surface as a rejected import at run time.
+const tfjsNodeGpu: string = '@tensorflow/tfjs-node-gpu';
+const tfjsNode: string = '@tensorflow/tfjs-node';
+const tfjsWebgpu: string = '@tensorflow/tfjs-backend-webgpu';
+const dawn: string = 'webgpu';
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
+async function activateTensorflow(name: 'tensorflow-gpu' | 'tensorflow'): Promise<SelectedBackend> {
+  const spec = name === 'tensorflow-gpu' ? tfjsNodeGpu : tfjsNode;
+  try {
+    // Importing the binding registers the native 'tensorflow' tfjs backend (both packages use that name).
+    await import(spec);
+  } catch (error) {
+    throw new BackendUnavailableError(
+      name,
+      `cannot load ${spec} (${reasonOf(error)}). Install it with \`npm install ${spec}@4.22.0\` ` +
+        '(it downloads libtensorflow at install time; see docs/backends.md for its CUDA and Node requirements).',
+      { cause: error },
+    );
+  }
+  if (!(await tf.setBackend('tensorflow'))) throw new BackendUnavailableError(name, `${spec} loaded but its backend failed to start`);
+  return { name, tfjsBackend: 'tensorflow', description: `${name} (${spec}, native libtensorflow)`, skipped: [] };
+}
+
+async function activateWebgpu(): Promise<SelectedBackend> {
+  let create: (options: string[]) => { requestAdapter(options?: object): Promise<unknown> };
+  let globals: Record<string, unknown>;
+  try {
+    ({ create, globals } = (await import(dawn)) as { create: typeof create; globals: typeof globals });
+    await import(tfjsWebgpu);
+  } catch (error) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      `cannot load ${tfjsWebgpu} and ${dawn} (${reasonOf(error)}). Install them with ` +
+        `\`npm install ${tfjsWebgpu}@4.22.0 ${dawn}\` (Dawn, prebuilt for linux-x64, macOS and Windows).`,
+      { cause: error },
+    );
+  }
+  // tfjs-backend-webgpu looks for navigator.gpu and the WebGPU constants (GPUBufferUsage...) as globals.
+  const gpu = create([]);
+  Object.assign(globalThis, globals);
+  const navigator = (globalThis as { navigator?: object }).navigator ?? {};
+  Object.defineProperty(globalThis, 'navigator', { value: { ...navigator, gpu }, configurable: true, writable: true });
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter === null || adapter === undefined) {
+    throw new BackendUnavailableError(
+      'webgpu',
+      'Dawn found no usable GPU adapter (no Vulkan/Metal/D3D12 device with the features WebGPU needs; software ' +
+        "renderers such as Mesa's llvmpipe lack them). Use --backend wasm on this machine.",
+    );
+  }
+  let started = false;
+  try {
+    started = await tf.setBackend('webgpu');
+  } catch (error) {
+    throw new BackendUnavailableError('webgpu', `the WebGPU device failed to start (${reasonOf(error)})`, { cause: error });
+  }
+  if (!started) throw new BackendUnavailableError('webgpu', 'the WebGPU device failed to start');
+  return { name: 'webgpu', tfjsBackend: 'webgpu', description: `webgpu (${tfjsWebgpu} on Dawn)`, skipped: [] };
+}
+
+async function activateWasm(): Promise<SelectedBackend> {
+  let simd: boolean;
+  try {
+    ({ simd } = await activateWasmBackend());
+  } catch (error) {
+    throw new BackendUnavailableError('wasm', `the WebAssembly backend failed to start (${reasonOf(error)})`, { cause: error });
+  }
+  return {
+    name: 'wasm',
+    tfjsBackend: 'wasm',
+    description: `wasm (@tensorflow/tfjs-backend-wasm, XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, 1 thread per process)`,
+    skipped: [],
+  };
+}
+
+async function activateCpu(): Promise<SelectedBackend> {
+  if (!(await tf.setBackend('cpu'))) throw new BackendUnavailableError('cpu', 'the pure-JavaScript backend failed to start');
+  return { name: 'cpu', tfjsBackend: 'cpu', description: 'cpu (pure JavaScript)', warning: cpuBackendWarning, skipped: [] };
+}
+
+const activators: Record<BackendName, () => Promise<SelectedBackend>> = {
+  'tensorflow-gpu': () => activateTensorflow('tensorflow-gpu'),
+  tensorflow: () => activateTensorflow('tensorflow'),
+  webgpu: activateWebgpu,
+  wasm: activateWasm,
+  cpu: activateCpu,
+};
+
+/** The order `auto` tries, fastest first. WebGPU is left to an explicit choice: on machines without a real
+ * GPU, Dawn may still offer a software adapter that is slower than wasm. */
+export const autoOrder: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Makes a tfjs backend the active one and says which runs. A named backend that cannot run throws a
+ * BackendUnavailableError that says what to install; `auto` takes the first of `autoOrder` that starts, records
+ * why the faster ones were skipped, and sets `warning` when it ends on the pure-JavaScript cpu backend.
+ */
+export async function selectBackend(choice: BackendChoice = 'auto'): Promise<SelectedBackend> {
+  if (!backendChoices.includes(choice)) {
+    throw new BackendUnavailableError(String(choice), `unknown backend; choose one of ${backendChoices.join(', ')}`);
+  }
+  if (choice !== 'auto') return activators[choice]();
+  const skipped: { name: BackendName; reason: string }[] = [];
+  for (const name of autoOrder) {
+    try {
+      const selected = await activators[name]();
+      return { ...selected, skipped };
+    } catch (error) {
+      skipped.push({ name, reason: reasonOf(error) });
+    }
+  }
+  throw new BackendUnavailableError('auto', `no backend could start: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}

@@ -1,0 +1,165 @@
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { ModelLoadError } from './errors.js';
+import type { Unet, UnetConfig } from './unet.js';
+import { buildUnet } from './unet.js';
+
+/** A tensor with a name, as optimisers' `getWeights()` return them. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  offset: number;
+}
+
+/** Named tensors to one little-endian binary blob plus an index (the layout of TF.js weight shards). */
+async function packTensors(list: readonly { name: string; tensor: tf.Tensor }[]): Promise<{ index: TensorEntry[]; data: Buffer }> {
+  const index: TensorEntry[] = [];
+  const parts: Buffer[] = [];
+  let offset = 0;
+  for (const { name, tensor } of list) {
+    const values = await tensor.data();
+    const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+    index.push({ name, shape: [...tensor.shape], dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', offset });
+    parts.push(Buffer.from(bytes));
+    offset += bytes.byteLength;
+  }
+  return { index, data: Buffer.concat(parts) };
+}
+
+function unpackTensors(index: readonly TensorEntry[], data: Buffer): { name: string; tensor: tf.Tensor }[] {
+  return index.map((entry) => {
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    const copy = data.buffer.slice(data.byteOffset + entry.offset, data.byteOffset + entry.offset + size * 4);
+    const values = entry.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+    return { name: entry.name, tensor: tf.tensor(values, entry.shape, entry.dtype) };
+  });
+}
+
+/** Every weight of a model (BN moving statistics included) under `layer/weight`, stable across processes. */
+export function namedWeights(model: tf.LayersModel): { name: string; tensor: tf.Tensor }[] {
+  return model.layers.flatMap((layer) =>
+    layer.weights.map((weight) => ({ name: `${layer.name}/${weight.originalName.slice(weight.originalName.lastIndexOf('/') + 1)}`, tensor: weight.read() })),
+  );
+}
+
+function setNamedWeights(model: tf.LayersModel, values: Map<string, tf.Tensor>, path: string): void {
+  for (const layer of model.layers) {
+    if (layer.weights.length === 0) continue;
+    layer.setWeights(
+      layer.weights.map((weight) => {
+        const name = `${layer.name}/${weight.originalName.slice(weight.originalName.lastIndexOf('/') + 1)}`;
+        const value = values.get(name);
+        if (value === undefined) throw new ModelLoadError(`checkpoint lacks weight ${name}`, { path });
+        return value;
+      }),
+    );
+  }
+}
+
+export interface CheckpointContents {
+  unet: Unet;
+  /** Optimiser weights as `getWeights()` gave them, per optimiser name ('decoder', 'encoder'). */
+  optimizers: Record<string, NamedTensor[]>;
+  /** Training state (epoch, RNG, metrics...), JSON. */
+  state: unknown;
+  /** Training options, JSON. */
+  training: unknown;
+}
+
+export interface CheckpointMeta {
+  format: 'medseg-unet-checkpoint';
+  version: 1;
+  config: UnetConfig;
+  encoderDepth: number;
+  training: unknown;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes a checkpoint folder atomically: everything goes to `<dir>.tmp`, which then replaces `<dir>` by two
+ * renames, so a kill at any moment leaves either the old or the new checkpoint (`<dir>.old` in the window
+ * between the renames, which `loadCheckpoint` also accepts).
+ */
+export async function saveCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  const model = await packTensors([...namedWeights(contents.unet.encoder.model), ...namedWeights(contents.unet.decoder)]);
+  await writeFile(join(tmp, 'weights.bin'), model.data);
+  await writeFile(join(tmp, 'weights.json'), JSON.stringify(model.index));
+  const optimizerIndex: Record<string, TensorEntry[]> = {};
+  const optimizerParts: Buffer[] = [];
+  let base = 0;
+  for (const [key, weights] of Object.entries(contents.optimizers)) {
+    const packed = await packTensors(weights.map((w) => ({ name: w.name, tensor: w.tensor })));
+    optimizerIndex[key] = packed.index.map((entry) => ({ ...entry, offset: entry.offset + base }));
+    optimizerParts.push(packed.data);
+    base += packed.data.byteLength;
+  }
+  await writeFile(join(tmp, 'optimizer.bin'), Buffer.concat(optimizerParts));
+  await writeFile(join(tmp, 'optimizer.json'), JSON.stringify(optimizerIndex));
+  const meta: CheckpointMeta = {
+    format: 'medseg-unet-checkpoint',
+    version: 1,
+    config: contents.unet.config,
+    encoderDepth: contents.unet.encoder.depth,
+    training: contents.training,
+  };
+  await writeFile(join(tmp, 'config.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  await writeFile(join(tmp, 'state.json'), `${JSON.stringify(contents.state, null, 2)}\n`);
+  const old = `${dir}.old`;
+  await rm(old, { recursive: true, force: true });
+  if (await exists(dir)) await rename(dir, old);
+  await rename(tmp, dir);
+  await rm(old, { recursive: true, force: true });
+}
+
+/** The folder to read: `dir`, or `dir.old` when a save was cut between its two renames. */
+export async function checkpointFolder(dir: string): Promise<string | null> {
+  if (await exists(join(dir, 'state.json'))) return dir;
+  if (await exists(join(`${dir}.old`, 'state.json'))) return `${dir}.old`;
+  return null;
+}
+
+/** Rebuilds the U-Net of a checkpoint (no encoder download: every weight comes from the folder). */
+export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
+  const folder = await checkpointFolder(dir);
+  if (folder === null) throw new ModelLoadError('not a medseg checkpoint (no state.json)', { path: dir });
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as CheckpointMeta;
+  } catch (cause) {
+    throw new ModelLoadError('cannot read config.json', { path: folder, cause });
+  }
+  if (meta.format !== 'medseg-unet-checkpoint') throw new ModelLoadError('config.json is not a medseg checkpoint', { path: folder });
+  const unet = await buildUnet({ ...meta.config, encoderDepth: meta.encoderDepth });
+  const weights = unpackTensors(JSON.parse(await readFile(join(folder, 'weights.json'), 'utf8')) as TensorEntry[], await readFile(join(folder, 'weights.bin')));
+  const byName = new Map(weights.map((w) => [w.name, w.tensor]));
+  try {
+    setNamedWeights(unet.encoder.model, byName, folder);
+    setNamedWeights(unet.decoder, byName, folder);
+  } finally {
+    tf.dispose(weights.map((w) => w.tensor));
+  }
+  const optimizerIndex = JSON.parse(await readFile(join(folder, 'optimizer.json'), 'utf8')) as Record<string, TensorEntry[]>;
+  const optimizerData = await readFile(join(folder, 'optimizer.bin'));
+  const optimizers: Record<string, NamedTensor[]> = {};
+  for (const [key, index] of Object.entries(optimizerIndex)) optimizers[key] = unpackTensors(index, optimizerData);
+  const state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as unknown;
+  return { unet, optimizers, state, training: meta.training };
+}

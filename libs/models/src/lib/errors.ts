@@ -1,0 +1,10 @@
+import { MedsegError } from '@medseg/data';
+
+/** A model folder, checkpoint or weight file that cannot be used as asked. */
+export class ModelLoadError extends MedsegError {}
+
+/** Options of a model factory or training run that do not make sense together. */
+export class ModelOptionsError extends MedsegError {}
+
+/** Encoder weights that were asked for but cannot be obtained (offline, checksum mismatch). */
+export class EncoderWeightsError extends MedsegError {}

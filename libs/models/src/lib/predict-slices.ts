@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Unet } from './unet.js';
+
+export interface PredictSlicesOptions {
+  batchSize?: number;
+  /** Flip test-time augmentation: the mean of the plain, left-right and up-down flipped predictions. */
+  tta?: boolean;
+}
+
+/**
+ * Probabilities for `count` slices [count, size, size] at the network's input size: [count, size, size, channels]
+ * with channels last (one sigmoid channel, or softmax over background + classes). Runs in batches, inference
+ * mode, and leaves no tensors behind.
+ */
+export function predictSlices(unet: Unet, images: Float32Array, count: number, options: PredictSlicesOptions = {}): Float32Array {
+  const size = unet.config.inputSize;
+  const plane = size * size;
+  if (images.length !== count * plane) {
+    throw new RangeError(`predictSlices: images holds ${images.length} values, expected ${count} x ${size} x ${size}`);
+  }
+  const batchSize = options.batchSize ?? 8;
+  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const out = new Float32Array(count * plane * channels);
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor3d(images.subarray(start * plane, (start + n) * plane), [n, size, size]);
+      let p = unet.predict(x);
+      if (options.tta === true) {
+        // Flip the input, predict, flip back: left-right is axis 2 of [n, h, w], up-down axis 1.
+        const lr = tf.reverse(unet.predict(tf.reverse(x, 2) as tf.Tensor3D), 2);
+        const ud = tf.reverse(unet.predict(tf.reverse(x, 1) as tf.Tensor3D), 1);
+        p = tf.addN([p, lr, ud]).div(3) as tf.Tensor4D;
+      }
+      return p;
+    });
+    out.set(probs.dataSync(), start * plane * channels);
+    probs.dispose();
+  }
+  return out;
+}
+
+/** Label map from channels-last probabilities: threshold for one channel, argmax otherwise. */
+export function probabilitiesToLabels(probs: Float32Array, channels: number, threshold = 0.5): Uint8Array {
+  const pixels = probs.length / channels;
+  const labels = new Uint8Array(pixels);
+  if (channels === 1) {
+    for (let i = 0; i < pixels; i++) labels[i] = probs[i]! >= threshold ? 1 : 0;
+    return labels;
+  }
+  for (let i = 0; i < pixels; i++) {
+    let best = 0;
+    for (let c = 1; c < channels; c++) if (probs[i * channels + c]! > probs[i * channels + best]!) best = c;
+    labels[i] = best;
+  }
+  return labels;
+}

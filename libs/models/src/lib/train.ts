@@ -1,0 +1,332 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createRng, type Rng, type RngState } from '@medseg/data';
+import { type CheckpointContents, type NamedTensor, saveCheckpoint } from './checkpoint.js';
+import { diceScore, nanMean } from './dice.js';
+import { ModelOptionsError } from './errors.js';
+import { type LossName, lossNames, segmentationLoss } from './losses.js';
+import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
+import { greyToEncoderInput } from './preprocess.js';
+import type { SliceSet } from './slice-set.js';
+import type { Unet } from './unet.js';
+
+/** A batch of slices [count, height, width], row-major, one channel: what augmentation pipelines take and give. */
+export interface TrainingBatch {
+  images: Float32Array;
+  masks: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+}
+
+/** Settings of a training run; stored in every checkpoint, so `--resume` continues with the same ones. */
+export interface TrainSettings {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Learning rate of unfrozen encoder layers (only with `unfreezeFrom`). */
+  encoderLearningRate: number;
+  loss: LossName;
+  seed: number;
+  /** Epochs without a better validation per-patient Dice before stopping. */
+  patience: number;
+  /** `cosine`: from learningRate down to 5% of it over the run; `constant`. */
+  schedule: 'cosine' | 'constant';
+  /** Free-form description of the augmentation (a preset name), recorded for the run's record. */
+  augment: string;
+  /** Where the data came from and how it was normalised, for `--resume` and `predict` (JSON). */
+  dataset?: { path: string; normalization?: unknown; classes?: readonly string[] };
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  learningRate: number;
+  /** Mean Dice over validation slices whose truth or prediction holds foreground. */
+  valDiceSlice: number;
+  /** Mean over validation cases of each case's 3D Dice. */
+  valDicePatient: number;
+  seconds: number;
+}
+
+export interface TrainState {
+  /** Epoch to run next (0-based) and the batch to start it at (non-zero after an interruption). */
+  epoch: number;
+  batch: number;
+  lossSum: number;
+  lossCount: number;
+  history: EpochMetrics[];
+  best: { epoch: number; valDicePatient: number } | null;
+  epochsSinceBest: number;
+  /** Generator of the epoch in progress, restored on resume (shuffles and augmentation draws derive from it). */
+  rng: RngState;
+  stopped: 'completed' | 'early-stopping' | null;
+  elapsedSeconds: number;
+}
+
+export type TrainEvent =
+  | { type: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number }
+  | ({ type: 'epoch'; epochs: number; improved: boolean } & EpochMetrics)
+  | { type: 'interrupted'; epoch: number; batch: number };
+
+export interface TrainOptions {
+  unet: Unet;
+  train: SliceSet;
+  val: SliceSet;
+  /** Run folder: `last/`, `best/` checkpoints and `log.jsonl`. */
+  outDir: string;
+  settings: TrainSettings;
+  augment?: (batch: TrainingBatch, rng: Rng) => TrainingBatch;
+  /** Aborting saves `last/` at the current batch, then returns with `interrupted: true`. */
+  signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
+  /** Continue from a checkpoint's state and optimiser weights (its `unet` must be `unet`). */
+  resume?: Pick<CheckpointContents, 'state' | 'optimizers'>;
+}
+
+export interface TrainResult {
+  state: TrainState;
+  interrupted: boolean;
+}
+
+export function validateTrainSettings(settings: TrainSettings): void {
+  const positiveInt = (name: keyof TrainSettings) => {
+    const value = settings[name];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ModelOptionsError(`trainUnet: ${name} must be a positive integer, got ${String(value)}`);
+    }
+  };
+  positiveInt('epochs');
+  positiveInt('batchSize');
+  positiveInt('patience');
+  for (const name of ['learningRate', 'encoderLearningRate'] as const) {
+    if (!(settings[name] > 0)) throw new ModelOptionsError(`trainUnet: ${name} must be positive, got ${settings[name]}`);
+  }
+  if (!lossNames.includes(settings.loss)) throw new ModelOptionsError(`trainUnet: loss must be one of ${lossNames.join(', ')}, got ${settings.loss}`);
+  if (!Number.isInteger(settings.seed)) throw new ModelOptionsError(`trainUnet: seed must be an integer, got ${settings.seed}`);
+}
+
+export function learningRateAt(settings: TrainSettings, epoch: number): number {
+  if (settings.schedule === 'constant') return settings.learningRate;
+  return settings.learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos((Math.PI * epoch) / settings.epochs)));
+}
+
+type Gradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+
+/** The gradients of some variables, in the variables' order (Adam keeps its moments by position). */
+function pick(grads: tf.NamedTensorMap, variables: readonly tf.Variable[]): Gradients {
+  return Object.fromEntries(variables.map((v) => [v.name, grads[v.name]!])) as unknown as Gradients;
+}
+
+/**
+ * Best epoch, epochs since it, and whether to stop after the epoch that produced `metrics`: the validation
+ * per-patient Dice must strictly improve to count; `patience` epochs without improvement stop the run.
+ */
+export function epochOutcome(
+  state: Pick<TrainState, 'best' | 'epochsSinceBest'>,
+  metrics: EpochMetrics,
+  settings: Pick<TrainSettings, 'epochs' | 'patience'>,
+): Pick<TrainState, 'best' | 'epochsSinceBest' | 'stopped'> {
+  const improved = Number.isFinite(metrics.valDicePatient) && (state.best === null || metrics.valDicePatient > state.best.valDicePatient);
+  const epochsSinceBest = improved ? 0 : state.epochsSinceBest + 1;
+  return {
+    best: improved ? { epoch: metrics.epoch, valDicePatient: metrics.valDicePatient } : state.best,
+    epochsSinceBest,
+    stopped: metrics.epoch >= settings.epochs ? 'completed' : epochsSinceBest >= settings.patience ? 'early-stopping' : null,
+  };
+}
+
+/** Fisher-Yates with a seeded generator. */
+function permutation(n: number, rng: Rng): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(0, i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
+
+function oneHot(masks: Uint8Array, count: number, size: number, channels: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const m = tf.tensor4d(masks, [count, size, size, 1], 'int32');
+    if (channels === 1) return tf.cast(m, 'float32') as tf.Tensor4D;
+    return tf.oneHot(m.reshape([count, size, size]), channels).cast('float32') as tf.Tensor4D;
+  });
+}
+
+/** Validation Dice per slice and per case at the network's input size. */
+export function validationDice(unet: Unet, val: SliceSet, batchSize: number): { perSlice: number; perPatient: number } {
+  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const labels = probabilitiesToLabels(predictSlices(unet, val.images, val.count, { batchSize }), channels);
+  const plane = val.height * val.width;
+  const sliceDice: number[] = [];
+  for (let s = 0; s < val.count; s++) sliceDice.push(foregroundDice(val.masks, labels, unet.config.classes, s * plane, plane));
+  const caseDice = val.caseIds.map((_, ci) => {
+    const first = val.caseIndex.indexOf(ci);
+    const last = val.caseIndex.lastIndexOf(ci);
+    return first < 0 ? Number.NaN : foregroundDice(val.masks, labels, unet.config.classes, first * plane, (last - first + 1) * plane);
+  });
+  return { perSlice: nanMean(sliceDice), perPatient: nanMean(caseDice) };
+}
+
+function foregroundDice(truth: Uint8Array, prediction: Uint8Array, classes: number, offset: number, length: number): number {
+  const per: number[] = [];
+  for (let label = 1; label <= classes; label++) per.push(diceScore(truth, prediction, label, offset, length));
+  return nanMean(per);
+}
+
+/**
+ * Trains the decoder (and unfrozen encoder layers) of `unet`. The frozen encoder runs as a separate inference
+ * pass whose features enter the gradient tape as constants; only the decoder sees `training: true`. Every
+ * random choice derives from the seed, per epoch and batch, so the same seed on the same backend gives the
+ * same weights, and a resumed run continues exactly where the interrupted one would have gone.
+ */
+export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
+  const { unet, train, val, outDir, settings } = options;
+  validateTrainSettings(settings);
+  const size = unet.config.inputSize;
+  if (train.height !== size || val.height !== size) throw new ModelOptionsError(`trainUnet: slices must be ${size}x${size} (the model's inputSize)`);
+  if (train.count === 0) throw new ModelOptionsError('trainUnet: no training slices');
+  await mkdir(outDir, { recursive: true });
+  const logPath = join(outDir, 'log.jsonl');
+  const log = (record: Record<string, unknown>) => appendFile(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+
+  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const lossFn = segmentationLoss(settings.loss);
+  const decoderVars = unet.decoderVariables();
+  const encoderVars = unet.encoderTrainableVariables();
+  const decoderOptimizer = tf.train.adam(learningRateAt(settings, 0));
+  const encoderOptimizer = encoderVars.length > 0 ? tf.train.adam(settings.encoderLearningRate) : null;
+  const root = createRng(settings.seed);
+  let state: TrainState = {
+    epoch: 0,
+    batch: 0,
+    lossSum: 0,
+    lossCount: 0,
+    history: [],
+    best: null,
+    epochsSinceBest: 0,
+    rng: root.child('epoch:0').state(),
+    stopped: null,
+    elapsedSeconds: 0,
+  };
+  if (options.resume !== undefined) {
+    state = options.resume.state as TrainState;
+    const saved = options.resume.optimizers;
+    if (saved['decoder'] !== undefined && saved['decoder'].length > 1) await decoderOptimizer.setWeights(saved['decoder']);
+    if (encoderOptimizer !== null && saved['encoder'] !== undefined && saved['encoder'].length > 1) await encoderOptimizer.setWeights(saved['encoder']);
+    // setWeights copies the values into new variables; the loaded tensors are no longer needed.
+    for (const list of Object.values(saved)) tf.dispose(list.map((w) => w.tensor));
+    await log({ event: 'resume', epoch: state.epoch, batch: state.batch });
+  } else {
+    await log({ event: 'start', config: unet.config, settings, trainSlices: train.count, valSlices: val.count, backend: tf.getBackend() });
+  }
+  const setRate = (optimizer: tf.Optimizer, rate: number) => {
+    // Adam reads its learningRate field at every step; TF.js offers no setter.
+    (optimizer as unknown as { learningRate: number }).learningRate = rate;
+  };
+
+  const checkpoint = async (dir: string, snapshot: TrainState) => {
+    const optimizers: Record<string, NamedTensor[]> = { decoder: await decoderOptimizer.getWeights() };
+    if (encoderOptimizer !== null) optimizers['encoder'] = await encoderOptimizer.getWeights();
+    try {
+      await saveCheckpoint(join(outDir, dir), { unet, optimizers, state: snapshot, training: settings });
+    } finally {
+      // getWeights() returns the optimiser's variables plus a fresh scalar for its step count: free the scalar.
+      for (const list of Object.values(optimizers)) for (const w of list) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+    }
+  };
+
+  const plane = size * size;
+  const batches = Math.ceil(train.count / settings.batchSize);
+  const started = Date.now() - state.elapsedSeconds * 1000;
+  try {
+    while (state.stopped === null) {
+      const epoch = state.epoch;
+      const epochStart = Date.now();
+      const epochRng = createRng(state.rng);
+      const order = permutation(train.count, epochRng.child('shuffle'));
+      const rate = learningRateAt(settings, epoch);
+      setRate(decoderOptimizer, rate);
+      for (let b = state.batch; b < batches; b++) {
+        const indices = order.subarray(b * settings.batchSize, Math.min((b + 1) * settings.batchSize, train.count));
+        let batch: TrainingBatch = {
+          images: new Float32Array(indices.length * plane),
+          masks: new Uint8Array(indices.length * plane),
+          count: indices.length,
+          height: size,
+          width: size,
+        };
+        indices.forEach((slice, k) => {
+          batch.images.set(train.images.subarray(slice * plane, (slice + 1) * plane), k * plane);
+          batch.masks.set(train.masks.subarray(slice * plane, (slice + 1) * plane), k * plane);
+        });
+        if (options.augment !== undefined) batch = options.augment(batch, epochRng.child(`augment:${b}`));
+        const lossTensor = tf.tidy(() => {
+          const x = tf.tensor3d(batch.images, [batch.count, size, size]);
+          const y = oneHot(batch.masks, batch.count, size, channels);
+          const input = greyToEncoderInput(x, unet.config.intensityRange);
+          // Frozen: the encoder's features are computed outside the tape, in inference mode.
+          const frozenFeatures = encoderVars.length === 0 ? unet.encode(input) : null;
+          const { value, grads } = tf.variableGrads(() => {
+            const features = frozenFeatures ?? unet.encode(input);
+            return lossFn(y, unet.decoder.apply(features, { training: true }) as tf.Tensor4D);
+          }, [...decoderVars, ...encoderVars]);
+          decoderOptimizer.applyGradients(pick(grads, decoderVars));
+          if (encoderOptimizer !== null) encoderOptimizer.applyGradients(pick(grads, encoderVars));
+          return value;
+        });
+        const loss = (await lossTensor.data())[0]!;
+        lossTensor.dispose();
+        state = { ...state, batch: b + 1, lossSum: state.lossSum + loss * batch.count, lossCount: state.lossCount + batch.count };
+        options.onEvent?.({ type: 'batch', epoch, epochs: settings.epochs, batch: b + 1, batches, loss: state.lossSum / state.lossCount });
+        if (options.signal?.aborted === true && b + 1 < batches) {
+          state = { ...state, elapsedSeconds: (Date.now() - started) / 1000 };
+          await checkpoint('last', state);
+          await log({ event: 'interrupted', epoch, batch: b + 1 });
+          options.onEvent?.({ type: 'interrupted', epoch, batch: b + 1 });
+          return { state, interrupted: true };
+        }
+      }
+      const dice = validationDice(unet, val, settings.batchSize);
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        loss: state.lossSum / Math.max(1, state.lossCount),
+        learningRate: rate,
+        valDiceSlice: dice.perSlice,
+        valDicePatient: dice.perPatient,
+        seconds: (Date.now() - epochStart) / 1000,
+      };
+      const next = epoch + 1;
+      const outcome = epochOutcome(state, metrics, settings);
+      const improved = outcome.epochsSinceBest === 0;
+      state = {
+        ...outcome,
+        epoch: next,
+        batch: 0,
+        lossSum: 0,
+        lossCount: 0,
+        history: [...state.history, metrics],
+        rng: root.child(`epoch:${next}`).state(),
+        elapsedSeconds: (Date.now() - started) / 1000,
+      };
+      if (improved) await checkpoint('best', state);
+      await checkpoint('last', state);
+      await log({ event: 'epoch', ...metrics, improved });
+      options.onEvent?.({ type: 'epoch', epochs: settings.epochs, improved, ...metrics });
+      if (options.signal?.aborted === true && state.stopped === null) {
+        await log({ event: 'interrupted', epoch: next, batch: 0 });
+        options.onEvent?.({ type: 'interrupted', epoch: next, batch: 0 });
+        return { state, interrupted: true };
+      }
+    }
+    await log({ event: 'end', stopped: state.stopped, best: state.best, epochs: state.epoch, seconds: state.elapsedSeconds });
+    return { state, interrupted: false };
+  } finally {
+    decoderOptimizer.dispose();
+    encoderOptimizer?.dispose();
+  }
+}
