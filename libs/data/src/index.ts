@@ -127,3 +127,11 @@ export { augmentPreview } from './lib/augment/augmentPreview.js';
 export type { DicomSegOptions, SegSegment, SegSourceSeries } from './lib/dicom-write/writeDicomSeg.js';
 export { DicomWriteError, encodeDicomSeg, newUid, writeDicomSeg } from './lib/dicom-write/writeDicomSeg.js';
 export { segSourceFromSeries } from './lib/dicom-write/segSourceFromSeries.js';
+
+// -- synthetic phantom studies (the demo's data) --
+export type { PhantomCase, PhantomLesion, PhantomOptions } from './lib/phantom/createPhantomCase.js';
+export { createPhantomCase } from './lib/phantom/createPhantomCase.js';
+export type { PhantomStudyOptions, PhantomStudyPatient } from './lib/phantom/writePhantomStudy.js';
+export { writePhantomStudy } from './lib/phantom/writePhantomStudy.js';
+export { deterministicUid } from './lib/phantom/deterministicUid.js';
+export { encodeDicomPart10 } from './lib/phantom/encodeDicomPart10.js';
