@@ -26,6 +26,8 @@ export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';
 export type { DatasetSplit } from './lib/dataset-slices.js';
 export { concatSliceSets, loadDatasetSlices } from './lib/dataset-slices.js';
 export { largestComponent } from './lib/largest-component.js';
+export type { PredictVolumeOptions } from './lib/predict-volume.js';
+export { predictVolume } from './lib/predict-volume.js';
 
 // -- backend --
 export type { BackendChoice, BackendName, SelectedBackend } from './lib/backend/selectBackend.js';

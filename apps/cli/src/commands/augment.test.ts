@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readNifti, writeNifti } from '@medseg/data';
+import { augmentPresets, readNifti, writeNifti } from '@medseg/data';
 import { debianPython, sharedPath } from '@medseg/data/testing';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../context.js';
@@ -83,8 +83,10 @@ describe('medseg augment --preview', () => {
     const code = await run(['augment', '--dataset', dataset, '--preview', out, '--seed', '3', '--rows', '4', '--variants', '3', '--json'], io.context, [augmentCommand]);
     expect(io.err()).toBe('');
     expect(code).toBe(ExitCode.Ok);
-    const report = JSON.parse(io.out()) as { preview: string; rows: number; variants: number; slices: { caseId: string; slice: number }[] };
+    const report = JSON.parse(io.out()) as { preview: string; rows: number; variants: number; slices: { caseId: string; slice: number }[]; config: unknown };
     expect(report.preview).toBe(out);
+    // The resolved config is printed, ready to edit and pass back with --config.
+    expect(report.config).toEqual(augmentPresets.default);
     expect([report.rows, report.variants, report.slices.length]).toEqual([4, 3, 4]);
     // Spread over the three patients, and only slices that hold tumour.
     expect(new Set(report.slices.map((s) => s.caseId)).size).toBe(3);
@@ -107,6 +109,20 @@ describe('medseg augment --preview', () => {
     const a = await render(1, 'a.png');
     expect((await render(1, 'b.png')).equals(a)).toBe(true);
     expect((await render(2, 'c.png')).equals(a)).toBe(false);
+  });
+
+  it('runs a JSON config file in place of a preset', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'medseg-augment-'));
+    const config = { crop: { size: [64, 64], foregroundProbability: 1 }, flip: { probability: 0.5, axes: [1] } };
+    writeFileSync(join(dir, 'crop.json'), JSON.stringify(config));
+    const io = capture();
+    const args = ['augment', '--dataset', dataset, '--preview', join(dir, 'crop.png'), '--config', join(dir, 'crop.json'), '--rows', '2', '--variants', '2', '--json'];
+    expect(await run(args, io.context, [augmentCommand])).toBe(ExitCode.Ok);
+    const report = JSON.parse(io.out()) as { augment: string; config: unknown };
+    expect(report.augment).toBe(join(dir, 'crop.json'));
+    expect(report.config).toEqual(config);
+    // Foreground-centred 64 x 64 crops, drawn 2.5x into 160-pixel tiles, all still outline the tumour.
+    for (const red of redPerTile(join(dir, 'crop.png'), 2, 3, 160).red) expect(red).toBeGreaterThan(20);
   });
 
   it('exits 2 on usage errors and 1, naming the file, on a bad dataset or config', async () => {

@@ -58,7 +58,7 @@ export const augmentCommand: CommandModule = {
     await writeFileAtomic(output, preview.png);
     const source = configPath ? resolve(context.cwd, configPath) : `preset ${String(augment)}`;
     if (options['json']) {
-      writeLine(context.stdout, JSON.stringify({ preview: output, augment: source, seed, rows: preview.rows, variants: preview.variants, slices: preview.slices }, null, 2));
+      writeLine(context.stdout, JSON.stringify({ preview: output, augment: source, seed, rows: preview.rows, variants: preview.variants, slices: preview.slices, config: preview.config }, null, 2));
     } else {
       writeLine(context.stdout, `wrote ${output}: ${preview.rows} slices x (original + ${preview.variants} augmented), ${source}, seed ${seed}`);
       for (const s of preview.slices) writeLine(context.stdout, `  ${s.caseId} slice ${s.slice}`);

@@ -4,7 +4,10 @@ import { convertCommand } from './convert.js';
 import { augmentCommand } from './augment.js';
 import { ingestCommand } from './ingest.js';
 import { trainCommand } from './train.js';
+import { predictCommand } from './predict.js';
 import { evalCommand } from './eval.js';
+import { phantomCommand } from './phantom.js';
+import { demoCommand } from './demo.js';
 
 // One file per command in this folder; add yours to the list (order = `medseg --help` order).
-export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, trainCommand, evalCommand];
+export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, trainCommand, predictCommand, evalCommand, phantomCommand, demoCommand];

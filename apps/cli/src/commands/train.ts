@@ -32,6 +32,12 @@ function integer(min: number): (value: string) => number {
   };
 }
 
+function multipleOf32(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 32 || n % 32 !== 0) throw new InvalidArgumentError(`expected a multiple of 32 (the encoder's stride), got '${value}'`);
+  return n;
+}
+
 function positive(value: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
@@ -64,7 +70,7 @@ export const trainCommand: CommandModule = {
       .addOption(new Option('--augment <preset>', 'augmentation preset').choices(Object.keys(augmentPresets)).default('default'))
       .option('--seed <n>', 'seed of initialisation, shuffling and augmentation', integer(0), 0)
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
-      .option('--input-size <n>', 'slices are resized to this square size (a multiple of 32)', integer(32), 128)
+      .option('--input-size <n>', 'slices are resized to this square size (a multiple of 32)', multipleOf32, 128)
       .option('--decoder-filters <list>', 'decoder filters per stage, deepest first', filterList, [...defaultDecoderFilters])
       .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')

@@ -14,6 +14,8 @@ export interface AggregateOptions {
   readonly seed: number;
   readonly resamples?: number;
   readonly metrics?: readonly MetricName[];
+  /** Resample these groups (e.g. the case of each slice) for the CI instead of single rows. */
+  readonly cluster?: (row: MetricRow) => string;
 }
 
 /** Summary statistics of every metric, per class, over a list of per-case (or per-slice) results. */
@@ -26,7 +28,8 @@ export function aggregateByClass(results: readonly MetricRow[], view: string, op
     const entry: Partial<Record<MetricName, SummaryStats>> = {};
     for (const metric of options.metrics ?? metricNames) {
       const rng = root.child(`${view}/${label}/${metric}`);
-      entry[metric] = summaryStats(rows.map((r) => r[metric]), { rng, resamples: options.resamples ?? defaultResamples });
+      const clusters = options.cluster === undefined ? undefined : rows.map(options.cluster);
+      entry[metric] = summaryStats(rows.map((r) => r[metric]), { rng, resamples: options.resamples ?? defaultResamples }, clusters);
     }
     out[String(label)] = entry;
   }

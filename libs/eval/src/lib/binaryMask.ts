@@ -20,15 +20,18 @@ export interface Box {
   readonly max: readonly [number, number, number];
 }
 
-/** The smallest box holding every non-zero voxel of `a` or `b`, or undefined when both are empty. */
-export function unionBoundingBox(a: ArrayLike<number>, b: ArrayLike<number>, shape: readonly [number, number, number]): Box | undefined {
+/**
+ * The smallest box holding every voxel of `a` or `b` that is inside (non-zero, or equal to `label` when given),
+ * or undefined when both are empty.
+ */
+export function unionBoundingBox(a: ArrayLike<number>, b: ArrayLike<number>, shape: readonly [number, number, number], label?: number): Box | undefined {
   const [nx, ny, nz] = shape;
   let x0 = nx, y0 = ny, z0 = nz, x1 = -1, y1 = -1, z1 = -1;
   let i = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, i++) {
-        if (a[i] === 0 && b[i] === 0) continue;
+        if (label === undefined ? a[i] === 0 && b[i] === 0 : a[i] !== label && b[i] !== label) continue;
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;
         if (y < y0) y0 = y;
@@ -42,8 +45,8 @@ export function unionBoundingBox(a: ArrayLike<number>, b: ArrayLike<number>, sha
   return { min: [x0, y0, z0], max: [x1, y1, z1] };
 }
 
-/** Copies the voxels of `box` out of `mask` into a new array with the box's shape. */
-export function cropMask(mask: ArrayLike<number>, shape: readonly [number, number, number], box: Box): { mask: BinaryMask; shape: [number, number, number] } {
+/** The binary mask (non-zero, or equal to `label` when given) inside `box`, as a new array with the box's shape. */
+export function cropMask(mask: ArrayLike<number>, shape: readonly [number, number, number], box: Box, label?: number): { mask: BinaryMask; shape: [number, number, number] } {
   const [nx, ny] = shape;
   const cx = box.max[0] - box.min[0] + 1;
   const cy = box.max[1] - box.min[1] + 1;
@@ -53,7 +56,8 @@ export function cropMask(mask: ArrayLike<number>, shape: readonly [number, numbe
   for (let z = 0; z < cz; z++) {
     for (let y = 0; y < cy; y++) {
       const row = box.min[0] + nx * (box.min[1] + y + ny * (box.min[2] + z));
-      for (let x = 0; x < cx; x++) out[o++] = mask[row + x] !== 0 ? 1 : 0;
+      if (label === undefined) for (let x = 0; x < cx; x++) out[o++] = mask[row + x] !== 0 ? 1 : 0;
+      else for (let x = 0; x < cx; x++) out[o++] = mask[row + x] === label ? 1 : 0;
     }
   }
   return { mask: out, shape: [cx, cy, cz] };

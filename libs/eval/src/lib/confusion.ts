@@ -37,9 +37,13 @@ export function labelConfusion(pred: ArrayLike<number>, truth: ArrayLike<number>
   const tp = new Float64Array(size);
   const inPred = new Float64Array(size);
   const inTruth = new Float64Array(size);
+  // Background agreement (the bulk of a volume) is skipped unless label 0 itself is asked for; TN comes from
+  // the total anyway.
+  const skipBackground = !labels.includes(0);
   for (let i = 0; i < pred.length; i++) {
     const p = pred[i]!;
     const t = truth[i]!;
+    if (skipBackground && p === 0 && t === 0) continue;
     if (p < size) inPred[p]!++;
     if (t < size) inTruth[t]!++;
     if (p === t && p < size) tp[p]!++;

@@ -18,7 +18,7 @@ import { surfaceDistances } from './surfaceDistances.js';
  * of the prediction or its first column is nearer.
  */
 function halfSpaceExpectation(shape: readonly [number, number, number], spacing: readonly [number, number, number], a: number, k: number) {
-  const [nx, ny, nz] = shape;
+  const [, ny, nz] = shape;
   const [sx, sy, sz] = spacing;
   const is3d = nz > 1;
   const onBorder = (y: number, z: number) => y === 0 || y === ny - 1 || (is3d && (z === 0 || z === nz - 1));

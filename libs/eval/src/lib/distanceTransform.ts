@@ -71,12 +71,19 @@ function transformInPlace(
       }
     }
   }
-  // Rows (stride nx, within one slice: cache-friendly).
+  // Rows (stride nx, within one slice: cache-friendly). In 2D this is the last pass: only the lines through a
+  // needed voxel matter.
+  const last = dimensions === 2 || nz === 1;
+  const lineNeeded = new Uint8Array(nx);
   for (let z = 0; z < nz; z++) {
     if (!sliceHasFeature[z]) continue;
-    for (let x = 0; x < nx; x++) transformLine(d, x + plane * z, nx, ny, spacing[1], work);
+    lineNeeded.fill(last && needed !== undefined ? 0 : 1);
+    if (last && needed !== undefined) {
+      for (let i = plane * z, y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) if (needed[i] !== 0) lineNeeded[x] = 1;
+    }
+    for (let x = 0; x < nx; x++) if (lineNeeded[x]) transformLine(d, x + plane * z, nx, ny, spacing[1], work);
   }
-  if (dimensions === 2 || nz === 1) return d;
+  if (last) return d;
   // Slices: gather each (x, z) plane so that z runs contiguously, transform the lines that matter, scatter back.
   const buffer = new Float64Array(nx * nz);
   const wanted = new Uint8Array(nx);

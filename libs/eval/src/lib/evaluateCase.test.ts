@@ -44,7 +44,9 @@ describe('evaluateCase against numpy/scipy on real STS masks', () => {
           ['precision', m.precision, ref.precision],
           ['recall', m.recall, ref.recall],
           ['specificity', m.specificity, ref.specificity],
+          ['volumeDiffMl', m.volumeDiffMl, ref.volume_diff],
         ];
+        if (m.empty !== 'truth') pairs.push(['relVolumeDiff', m.relVolumeDiff, ref.rel_volume_diff]);
         if (m.empty === 'none') {
           expect(ref.hd, `${where}: the reference has distances`).not.toBeNull();
           pairs.push(['hd', m.hd, ref.hd], ['hd95', m.hd95, ref.hd95], ['assd', m.assd, ref.assd]);

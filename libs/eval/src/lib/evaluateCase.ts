@@ -1,4 +1,3 @@
-import { binaryMask } from './binaryMask.js';
 import { labelConfusion } from './confusion.js';
 import {
   averageSymmetricSurfaceDistance,
@@ -63,7 +62,7 @@ export function evaluateCase(pred: ArrayLike<number>, truth: ArrayLike<number>, 
     if (state === 'both') {
       distances = empty === 'one' ? { hd: 0, hd95: 0, assd: 0, surfaceDice: 1 } : { hd: NaN, hd95: NaN, assd: NaN, surfaceDice: NaN };
     } else {
-      const d = surfaceDistances(binaryMask(pred, label), binaryMask(truth, label), grid);
+      const d = surfaceDistances(pred, truth, grid, label);
       distances = {
         hd: hausdorffDistance(d),
         hd95: percentileHausdorffDistance(d, q),

@@ -32,8 +32,14 @@ export function evaluateSlices(pred: ArrayLike<number>, truth: ArrayLike<number>
       const a = p[i]!;
       const b = t[i]!;
       if (a === 0 && b === 0) continue;
-      if (a <= maxLabel && wanted[a]) (seen[a] = 1), (any = true);
-      if (b <= maxLabel && wanted[b]) (seen[b] = 1), (any = true);
+      if (a <= maxLabel && wanted[a]) {
+        seen[a] = 1;
+        any = true;
+      }
+      if (b <= maxLabel && wanted[b]) {
+        seen[b] = 1;
+        any = true;
+      }
     }
     if (!any) continue;
     const labels = options.labels.filter((label) => seen[label] === 1);

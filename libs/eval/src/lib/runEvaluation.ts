@@ -69,9 +69,10 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
   const perSlice = options.perSlice ?? true;
   const fixedLabels = options.labels;
 
-  const metricOptions = (labels: readonly number[]) => ({ labels, empty, toleranceMm, perSlice, seed, resamples });
+  // The comparison run is summarised per case and per patient only: the paired test works on cases.
+  const metricOptions = (labels: readonly number[], slices = perSlice) => ({ labels, empty, toleranceMm, perSlice: slices, seed, resamples });
   const main = new SegmentationMetrics(metricOptions([]));
-  const other = new SegmentationMetrics(metricOptions([]));
+  const other = new SegmentationMetrics(metricOptions([], false));
   const grids = new Map<string, Grid>();
   const seen = new Set<number>(fixedLabels ?? []);
   const perCaseLabels = new Map<string, Set<number>>();
@@ -93,7 +94,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
     const results = one.update(c.id, pred.labels, truth.labels, truth.grid, c.patientId);
     main.add(results, one.sliceResults());
     if (compared !== undefined) {
-      const two = new SegmentationMetrics(metricOptions(labels));
+      const two = new SegmentationMetrics(metricOptions(labels, false));
       other.add(two.update(c.id, compared.labels, truth.labels, truth.grid, c.patientId), two.sliceResults());
     }
     options.onCase?.(done, inputs.cases.length, c.id);
@@ -118,7 +119,7 @@ export async function runEvaluation(options: EvalRunOptions): Promise<EvalResult
   const byCase = (a: CaseResult, b: CaseResult) => order.get(a.case)! - order.get(b.case)! || a.label - b.label;
   const sorted = (run: SegmentationMetrics) => {
     const results = [...run.results()].sort(byCase);
-    const rebuilt = new SegmentationMetrics({ ...metricOptions(labels) });
+    const rebuilt = new SegmentationMetrics(metricOptions(labels, run.options.perSlice ?? false));
     rebuilt.add(results, run.sliceResults());
     return rebuilt;
   };

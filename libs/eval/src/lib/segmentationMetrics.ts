@@ -81,7 +81,8 @@ export class SegmentationMetrics {
       },
       perCase: aggregateByClass(this.cases, 'case', common),
       perPatient: aggregateByClass(patients, 'patient', common),
-      ...(this.options.perSlice ? { perSlice: aggregateByClass(this.slices, 'slice', common) } : {}),
+      // Slices of one case are not independent: their CI resamples cases.
+      ...(this.options.perSlice ? { perSlice: aggregateByClass(this.slices, 'slice', { ...common, cluster: (row) => (row as CaseSliceResult).case }) } : {}),
     };
   }
 

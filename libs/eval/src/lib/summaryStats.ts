@@ -58,9 +58,10 @@ export function bootstrapMeanCi(values: ArrayLike<number>, options: BootstrapOpt
   if (n === 0) return [NaN, NaN];
   const resamples = options.resamples ?? defaultResamples;
   const means = new Float64Array(resamples);
+  const rng = options.rng;
   for (let b = 0; b < resamples; b++) {
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += values[options.rng.int(0, n)]!;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(rng.next() * n)]!;
     means[b] = sum / n;
   }
   means.sort();
@@ -68,15 +69,60 @@ export function bootstrapMeanCi(values: ArrayLike<number>, options: BootstrapOpt
   return [percentile(means, tail, true), percentile(means, 100 - tail, true)];
 }
 
-export function summaryStats(values: ArrayLike<number>, bootstrap: BootstrapOptions): SummaryStats {
+/**
+ * Cluster (block) bootstrap CI of the mean: whole clusters are resampled with replacement and the mean is taken
+ * over all their values. For slices of a volume, which are not independent of each other, resampling cases
+ * gives an honest interval where resampling slices would give a too narrow one.
+ */
+export function clusterBootstrapMeanCi(values: ArrayLike<number>, clusters: ArrayLike<number | string>, options: BootstrapOptions, level = 0.95): [number, number] {
+  const index = new Map<number | string, number>();
+  const sums: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    let k = index.get(clusters[i]!);
+    if (k === undefined) {
+      k = sums.length;
+      index.set(clusters[i]!, k);
+      sums.push(0);
+      counts.push(0);
+    }
+    sums[k]! += values[i]!;
+    counts[k]!++;
+  }
+  const m = sums.length;
+  if (m === 0) return [NaN, NaN];
+  const resamples = options.resamples ?? defaultResamples;
+  const means = new Float64Array(resamples);
+  const rng = options.rng;
+  for (let b = 0; b < resamples; b++) {
+    let sum = 0;
+    let count = 0;
+    for (let i = 0; i < m; i++) {
+      const k = Math.floor(rng.next() * m);
+      sum += sums[k]!;
+      count += counts[k]!;
+    }
+    means[b] = sum / count;
+  }
+  means.sort();
+  const tail = ((1 - level) / 2) * 100;
+  return [percentile(means, tail, true), percentile(means, 100 - tail, true)];
+}
+
+/** Statistics of `values`; with `clusters` (one key per value) the CI resamples clusters instead of values. */
+export function summaryStats(values: ArrayLike<number>, bootstrap: BootstrapOptions, clusters?: ArrayLike<number | string>): SummaryStats {
   const finite: number[] = [];
+  const finiteClusters: (number | string)[] = [];
   let nan = 0;
   let infinite = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) nan++;
     else if (!Number.isFinite(v)) infinite++;
-    else finite.push(v);
+    else {
+      finite.push(v);
+      if (clusters !== undefined) finiteClusters.push(clusters[i]!);
+    }
   }
   const sorted = Float64Array.from(finite).sort();
   return {
@@ -90,6 +136,6 @@ export function summaryStats(values: ArrayLike<number>, bootstrap: BootstrapOpti
     q3: percentile(sorted, 75, true),
     min: sorted.length > 0 ? sorted[0]! : NaN,
     max: sorted.length > 0 ? sorted[sorted.length - 1]! : NaN,
-    ci95: bootstrapMeanCi(finite, bootstrap),
+    ci95: clusters === undefined ? bootstrapMeanCi(finite, bootstrap) : clusterBootstrapMeanCi(finite, finiteClusters, bootstrap),
   };
 }

@@ -17,6 +17,8 @@ export interface SurfaceDistances {
 }
 
 /**
+ * Masks are binary (non-zero = inside), or label maps with `label` saying which label is inside.
+ *
  * Surface distances as MONAI computes them (`get_mask_edges` then `get_surface_distance`): surfaces are the
  * masks minus their face-connected erosion; each directed distance comes from an exact Euclidean distance
  * transform of the other surface with the voxel spacing. When one mask is empty, every surface voxel of the
@@ -25,17 +27,17 @@ export interface SurfaceDistances {
  * Like MONAI, it works on the bounding box of the union of both masks: nothing outside it can be a surface
  * voxel or change a distance between surface voxels, and it makes large, mostly empty volumes cheap.
  */
-export function surfaceDistances(pred: ArrayLike<number>, truth: ArrayLike<number>, grid: Grid): SurfaceDistances {
+export function surfaceDistances(pred: ArrayLike<number>, truth: ArrayLike<number>, grid: Grid, label?: number): SurfaceDistances {
   assertGrid(grid, 'surfaceDistances');
   assertMaskLength(pred, grid, 'surfaceDistances', 'pred');
   assertMaskLength(truth, grid, 'surfaceDistances', 'truth');
   const dimensions = gridDimensions(grid);
-  const box = unionBoundingBox(pred, truth, grid.shape);
+  const box = unionBoundingBox(pred, truth, grid.shape, label);
   if (box === undefined) {
     return { predToTruth: new Float64Array(0), truthToPred: new Float64Array(0), predSurfaceVoxels: 0, truthSurfaceVoxels: 0 };
   }
-  const p = cropMask(pred, grid.shape, box);
-  const t = cropMask(truth, grid.shape, box);
+  const p = cropMask(pred, grid.shape, box, label);
+  const t = cropMask(truth, grid.shape, box, label);
   const predSurface = surfaceVoxels(p.mask, p.shape, dimensions);
   const truthSurface = surfaceVoxels(t.mask, t.shape, dimensions);
   const nPred = countNonZero(predSurface);

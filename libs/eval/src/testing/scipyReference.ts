@@ -37,6 +37,8 @@ export interface ReferenceMetrics {
   precision: number | null;
   recall: number | null;
   specificity: number | null;
+  volume_diff: number;
+  rel_volume_diff: number | null;
   hd: number | null;
   hd95: number | null;
   assd: number | null;
@@ -70,14 +72,15 @@ def nan_none(v):
     v = float(v)
     return None if not np.isfinite(v) else v
 
-def metrics(pred, truth, spacing, tols, prefix):
+def metrics(pred, truth, spacing, tols, prefix, voxel_ml):
     tp = int(np.sum(pred & truth)); fp = int(np.sum(pred & ~truth)); fn = int(np.sum(~pred & truth)); tn = int(pred.size - tp - fp - fn)
     div = lambda a, b: a / b if b else float('nan')
     st = generate_binary_structure(pred.ndim, 1)
     ps = pred ^ binary_erosion(pred, st)
     ts = truth ^ binary_erosion(truth, st)
     res = dict(tp=tp, fp=fp, fn=fn, tn=tn, dice=nan_none(div(2 * tp, 2 * tp + fp + fn)), iou=nan_none(div(tp, tp + fp + fn)),
-               precision=nan_none(div(tp, tp + fp)), recall=nan_none(div(tp, tp + fn)), specificity=nan_none(div(tn, tn + fp)))
+               precision=nan_none(div(tp, tp + fp)), recall=nan_none(div(tp, tp + fn)), specificity=nan_none(div(tn, tn + fp)),
+               volume_diff=abs(int(pred.sum()) - int(truth.sum())) * voxel_ml, rel_volume_diff=nan_none(div(int(pred.sum()) - int(truth.sum()), int(truth.sum()))))
     if ps.any() and ts.any():
         # Transposed so that the distances come out in x-fastest voxel order, as ours do.
         d_pt = distance_transform_edt(~ts, sampling=spacing).T[ps.T]
@@ -126,7 +129,7 @@ for k, s in enumerate(inp['specs']):
         if label == 0: continue
         pb, tb = pred == label, truth == label
         if s.get('slice2d'): pb, tb = pb[:, :, 0], tb[:, :, 0]
-        labels[str(label)] = metrics(pb, tb, sampling, s['tolerances'], prefix + '-l%d' % label)
+        labels[str(label)] = metrics(pb, tb, sampling, s['tolerances'], prefix + '-l%d' % label, float(np.prod(spacing)) / 1000)
     out.append(dict(shape=shape, spacing=spacing, pred=prefix + '.pred', truth=prefix + '.truth', labels=labels))
 print(json.dumps(out))
 `;

@@ -5,17 +5,32 @@ export type DatasetSplit = 'train' | 'val' | 'test';
 
 /**
  * The slices of one split of a dataset folder (see docs/contracts.md), resized to the network's input size.
- * Cases are read one at a time so only the resized slices stay in memory.
+ * Cases are read one at a time so only the resized slices stay in memory. Training slices without foreground
+ * are left out when the dataset was ingested with `--drop-empty`; validation always sees every slice.
  */
 export async function loadDatasetSlices(dir: string, split: DatasetSplit, size: number, manifest?: DatasetManifest): Promise<SliceSet> {
   const m = manifest ?? (await readDatasetManifest(dir));
+  const dropEmpty = split === 'train' && m.settings.emptySlices === 'drop';
   const parts: SliceSet[] = [];
   for (const entry of m.cases.filter((c) => c.split === split)) {
     const { image, mask } = await readDatasetCase(dir, entry);
     const sliceCase: SliceCase = { id: entry.id, image, mask };
-    parts.push(buildSliceSet([sliceCase], size));
+    const all = buildSliceSet([sliceCase], size);
+    parts.push(dropEmpty ? keepSlices(all, entry.foregroundSlices) : all);
   }
   return concatSliceSets(parts, size);
+}
+
+/** The given slices of a set, in that order. */
+function keepSlices(set: SliceSet, slices: readonly number[]): SliceSet {
+  const plane = set.height * set.width;
+  const images = new Float32Array(slices.length * plane);
+  const masks = new Uint8Array(slices.length * plane);
+  slices.forEach((z, k) => {
+    images.set(set.images.subarray(z * plane, (z + 1) * plane), k * plane);
+    masks.set(set.masks.subarray(z * plane, (z + 1) * plane), k * plane);
+  });
+  return { ...set, images, masks, count: slices.length, caseIndex: Int32Array.from(slices, (z) => set.caseIndex[z]!) };
 }
 
 export function concatSliceSets(parts: readonly SliceSet[], size: number): SliceSet {

@@ -3,7 +3,7 @@ import type { Unet } from './unet.js';
 
 export interface PredictSlicesOptions {
   batchSize?: number;
-  /** Flip test-time augmentation: the mean of the plain, left-right and up-down flipped predictions. */
+  /** Flip test-time augmentation: the mean over plain, left-right, up-down and both-flipped inputs. */
   tta?: boolean;
 }
 
@@ -27,10 +27,11 @@ export function predictSlices(unet: Unet, images: Float32Array, count: number, o
       const x = tf.tensor3d(images.subarray(start * plane, (start + n) * plane), [n, size, size]);
       let p = unet.predict(x);
       if (options.tta === true) {
-        // Flip the input, predict, flip back: left-right is axis 2 of [n, h, w], up-down axis 1.
-        const lr = tf.reverse(unet.predict(tf.reverse(x, 2) as tf.Tensor3D), 2);
-        const ud = tf.reverse(unet.predict(tf.reverse(x, 1) as tf.Tensor3D), 1);
-        p = tf.addN([p, lr, ud]).div(3) as tf.Tensor4D;
+        // Flip the input, predict, flip back: left-right is axis 2 of [n, h, w], up-down axis 1. All four
+        // combinations (as nnU-Net mirrors) make the result exactly equivariant to either flip.
+        const flips: number[][] = [[2], [1], [1, 2]];
+        const mirrored = flips.map((axes) => tf.reverse(unet.predict(tf.reverse(x, axes) as tf.Tensor3D), axes));
+        p = tf.addN([p, ...mirrored]).div(4) as tf.Tensor4D;
       }
       return p;
     });

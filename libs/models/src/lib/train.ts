@@ -281,6 +281,9 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
         });
         const loss = (await lossTensor.data())[0]!;
         lossTensor.dispose();
+        // Let the event loop turn: on wasm/cpu `data()` resolves as a microtask, and without this a Ctrl-C
+        // (a signal event) would wait for the end of the run.
+        await new Promise((resolve) => setImmediate(resolve));
         state = { ...state, batch: b + 1, lossSum: state.lossSum + loss * batch.count, lossCount: state.lossCount + batch.count };
         options.onEvent?.({ type: 'batch', epoch, epochs: settings.epochs, batch: b + 1, batches, loss: state.lossSum / state.lossCount });
         if (options.signal?.aborted === true && b + 1 < batches) {

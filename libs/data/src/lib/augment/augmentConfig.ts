@@ -39,6 +39,7 @@ export interface AugmentConfig {
   readonly interpolation?: Exclude<Interpolation, 'nearest'>;
   /** Outside the slice: `zeros` (default; mask background) or `border`. */
   readonly padding?: Padding;
+  /** Standard deviation as a fraction of the slice's own, so it means the same under any normalisation. */
   readonly noise?: TransformProbability & { readonly std: Range };
   readonly blur?: TransformProbability & { readonly sigma: Range };
   /** Multiplicative factor. */
@@ -54,8 +55,9 @@ export type AugmentPreset = 'none' | 'light' | 'default' | 'heavy';
 
 /*
  * Presets. `default` follows nnU-Net's 2D defaults (mirroring, rotation, scaling, noise, blur, brightness,
- * contrast, low resolution, gamma, with its per-sample probabilities); intensities assume normalised images
- * (zero mean, unit variance), as datasets written by `medseg ingest` are.
+ * contrast, low resolution, gamma, with its per-sample probabilities). Every intensity transform is scale-free
+ * (noise is relative to the slice's standard deviation), so presets behave the same on [0, 1] percentile-normalised
+ * and on z-scored images.
  */
 export const augmentPresets: Readonly<Record<AugmentPreset, AugmentConfig>> = {
   none: {},

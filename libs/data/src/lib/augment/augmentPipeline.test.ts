@@ -86,7 +86,7 @@ describe('createAugmentPipeline on real STS slices', () => {
     expect([...seen].sort()).toEqual([0, 1, 3]);
   });
 
-  it('leaves masks byte-identical under every intensity transform while changing the image', () => {
+  it('leaves masks byte-identical under every intensity transform while changing the image, at any intensity scale', () => {
     const config: AugmentConfig = {
       noise: { probability: 1, std: [0.1, 0.3] },
       blur: { probability: 1, sigma: [0.5, 1.5] },
@@ -100,6 +100,14 @@ describe('createAugmentPipeline on real STS slices', () => {
       expect(Buffer.from(out.masks).equals(Buffer.from(batch.masks))).toBe(true);
       expect(Buffer.from(out.images.buffer).equals(Buffer.from(batch.images.buffer))).toBe(false);
     }
+    // Every intensity transform is scale-free (noise relative to the slice's spread), so the same draws on an
+    // image ten times brighter give exactly ten times the result: presets mean the same under any normalisation.
+    const scaled = { ...sts2, images: sts2.images.map((v) => v * 10) };
+    const out = createAugmentPipeline(config, { seed: 9 }).apply(sts2, createRng(5));
+    const outScaled = createAugmentPipeline(config, { seed: 9 }).apply(scaled, createRng(5));
+    let worst = 0;
+    for (let i = 0; i < out.images.length; i++) worst = Math.max(worst, Math.abs(outScaled.images[i]! - 10 * out.images[i]!));
+    expect(worst).toBeLessThan(1e-3);
   });
 
   it("moves the mask's centroid exactly where the drawn affine sends the original centroid", () => {

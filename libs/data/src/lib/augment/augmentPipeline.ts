@@ -1,7 +1,7 @@
 import { createRng, type Rng } from '../random.js';
 import { augmentPresets, isAugmentPreset, validateAugmentConfig, type AugmentConfig, type AugmentPreset } from './augmentConfig.js';
 import { AugmentConfigError, AugmentInputError } from './augmentErrors.js';
-import { PairedTransform } from './pairedTransform.js';
+import { PairedTransform, type RandomizableTransform } from './pairedTransform.js';
 import {
   randBlur,
   randBrightness,
@@ -44,7 +44,8 @@ function buildTransforms(config: AugmentConfig): PairedTransform<unknown>[] {
     config.lowResolution && randLowResolution(config.lowResolution),
     config.gamma && randGamma(config.gamma),
   ];
-  return transforms.filter((t) => t !== undefined).map((t) => new PairedTransform(t as never));
+  // Each transform keeps its own parameter type; the pipeline only passes draws back to the transform that made them.
+  return transforms.filter((t) => t !== undefined).map((t) => new PairedTransform(t as RandomizableTransform<unknown>));
 }
 
 /**

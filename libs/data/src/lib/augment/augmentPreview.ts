@@ -26,6 +26,8 @@ export interface AugmentPreview {
   readonly slices: readonly { readonly caseId: string; readonly slice: number }[];
   readonly rows: number;
   readonly variants: number;
+  /** The config the pipeline ran (a preset resolved), to save, edit and pass back as a config file. */
+  readonly config: AugmentConfig;
 }
 
 /**
@@ -96,5 +98,5 @@ export async function augmentPreview(dataset: string, options: AugmentPreviewOpt
     slices.push({ caseId: entry.id, slice: z });
   }
   const png = await renderContactSheet(sheet, options.tileSize === undefined ? {} : { tileSize: options.tileSize });
-  return { png, slices, rows, variants };
+  return { png, slices, rows, variants, config: pipeline.config };
 }

@@ -59,13 +59,30 @@ function intensity<P>(
   };
 }
 
+/** Standard deviation of a plane's values. */
+function standardDeviation(image: Float32Array): number {
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < image.length; i++) {
+    const v = image[i]!;
+    sum += v;
+    sumSq += v * v;
+  }
+  const n = Math.max(1, image.length);
+  return Math.sqrt(Math.max(0, sumSq / n - (sum / n) ** 2));
+}
+
+/**
+ * Noise whose standard deviation is the drawn fraction of the slice's own: nnU-Net's absolute sigma on z-scored
+ * images, made independent of the normalisation (ingest's default maps MR to [0, 1]).
+ */
 export function randNoise(config: NonNullable<AugmentConfig['noise']>): RandomizableTransform<{ std: number; noiseSeed: number }> {
-  return intensity(
-    'noise',
-    config.probability,
-    (rng) => ({ std: draw(rng, config.std), noiseSeed: rng.int(0, 2 ** 32) }),
-    (image, _h, _w, { std, noiseSeed }) => addGaussianNoise(image, std, noiseSeed),
-  );
+  return {
+    name: 'noise',
+    probability: config.probability,
+    draw: (rng, pair) => ({ std: draw(rng, config.std) * standardDeviation(pair.image), noiseSeed: rng.int(0, 2 ** 32) }),
+    image: (image, height, width, { std, noiseSeed }) => ({ data: addGaussianNoise(image, std, noiseSeed), height, width }),
+  };
 }
 
 export function randBlur(config: NonNullable<AugmentConfig['blur']>): RandomizableTransform<number> {

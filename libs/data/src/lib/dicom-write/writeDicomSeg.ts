@@ -1,8 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
-import dcmjs from 'dcmjs';
+import { createRequire } from 'node:module';
 import { MedsegError } from '../errors.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import type { Vec3, Volume } from '../volume.js';
+
+/** The parts of dcmjs 0.50 (which ships no types) that medseg calls. */
+interface Dcmjs {
+  data: {
+    DicomDict: new (meta: Record<string, unknown>) => { dict: Record<string, unknown>; write(): ArrayBuffer };
+    DicomMetaDictionary: { denaturalizeDataset(dataset: Record<string, unknown>): Record<string, unknown> };
+  };
+}
+
+let dcmjsModule: Dcmjs | undefined;
+/** Loaded on first use through require (its CommonJS build), typed by the interface above. */
+function dcmjs(): Dcmjs {
+  dcmjsModule ??= createRequire(import.meta.url)('dcmjs') as Dcmjs;
+  return dcmjsModule;
+}
 
 /** A DICOM SEG that cannot be written from what it was given. */
 export class DicomWriteError extends MedsegError {}
@@ -244,7 +259,7 @@ export function encodeDicomSeg(options: DicomSegOptions): Uint8Array {
     PixelData: [bytes.buffer],
     _vrMap: { PixelData: 'OB' },
   };
-  const meta = dcmjs.data.DicomMetaDictionary.denaturalizeDataset({
+  const meta = dcmjs().data.DicomMetaDictionary.denaturalizeDataset({
     FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
     MediaStorageSOPClassUID: SegmentationStorage,
     MediaStorageSOPInstanceUID: sopInstanceUid,
@@ -253,8 +268,9 @@ export function encodeDicomSeg(options: DicomSegOptions): Uint8Array {
     ImplementationVersionName: 'MEDSEG_0_1',
     _vrMap: { FileMetaInformationVersion: 'OB' },
   });
-  const dict = new dcmjs.data.DicomDict(meta);
-  dict.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
+  const { DicomDict } = dcmjs().data;
+  const dict = new DicomDict(meta);
+  dict.dict = dcmjs().data.DicomMetaDictionary.denaturalizeDataset(dataset);
   return new Uint8Array(dict.write());
 }
 

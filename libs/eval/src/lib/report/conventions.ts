@@ -22,7 +22,8 @@ export function conventions(settings: Pick<EvalSettings, 'empty' | 'toleranceMm'
       'When exactly one of truth and prediction is empty: Dice, IoU and surface Dice 0; HD, HD95 and ASSD infinite (written null); precision undefined without a prediction, recall undefined without truth.',
     statistics: `Statistics use finite values only (NaN and infinities are counted as nan and infinite); std has n-1 in the denominator; quartiles and median with numpy's linear interpolation; ci95 is a percentile bootstrap of the mean (${settings.resamples} resamples, seed ${settings.seed}).`,
     per_patient: 'Per-patient view: each patient is the mean of the finite values of its cases, then the same statistics over patients.',
-    per_slice: 'Per-slice view: every metric in 2D on each slice where truth or prediction holds the class (slices where both are empty are left out).',
+    per_slice:
+      'Per-slice view: every metric in 2D on each slice where truth or prediction holds the class (slices where both are empty are left out); its CI resamples cases, not slices, since the slices of one case are not independent. The comparison run has no per-slice view.',
     paired:
       'Paired comparison: this run minus the comparison run over cases where both values are finite; mean difference with a percentile bootstrap CI (cases resampled in pairs), and the two-sided Wilcoxon signed-rank test as scipy.stats.wilcoxon defaults (zeros dropped, average ranks for ties; exact for up to 50 pairs without zeros or ties, else normal approximation with tie correction).',
   };

@@ -92,10 +92,17 @@ export function reportHtml(result: EvalResult, pictures: readonly CasePicture[])
     return boxStripPlot(groups, { title: info.label, unit: info.unit, seed: seedBase + k });
   });
 
-  const scatter = scatterPlot(
-    result.cases.filter((r) => r.empty === 'none' || r.empty === 'pred').map((r) => ({ x: r.truthVolumeMl, y: r.dice, label: `${r.case} (class ${r.label})`, colour: palette[labels.indexOf(r.label) % palette.length]! })),
-    { title: 'Dice against tumour volume', xLabel: 'truth volume (mL)', yLabel: 'Dice' },
-  );
+  const scatterPoints = result.cases
+    .filter((r) => r.empty === 'none' || r.empty === 'pred')
+    .map((r) => ({ x: r.truthVolumeMl, y: r.dice, label: `${r.case} (class ${r.label})`, colour: palette[labels.indexOf(r.label) % palette.length]! }));
+  // Dice from a tenth below the lowest case to 1: small differences between good cases stay visible.
+  const lowest = Math.min(1, ...scatterPoints.map((p) => p.y));
+  const scatter = scatterPlot(scatterPoints, {
+    title: 'Dice against tumour volume',
+    xLabel: 'truth volume (mL)',
+    yLabel: 'Dice',
+    yRange: [Math.max(0, Math.floor(lowest * 10 - 1) / 10), 1],
+  });
 
   const pictureHtml = labels
     .map((label) => {

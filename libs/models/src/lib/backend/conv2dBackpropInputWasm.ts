@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { reverseLeadingRows } from './reverseLeadingRows.js';
 import { axisPadding, cropBottomRight, dilateSpatial } from './convGeometry.js';
 
 interface Conv2DBackpropInputAttrs {
@@ -37,7 +38,8 @@ export function conv2dBackpropInputWasm(
   const rows = axisPadding(info.outHeight * info.strideHeight, info.filterHeight, 1, 1, top, info.inHeight);
   const cols = axisPadding(info.outWidth * info.strideWidth, info.filterWidth, 1, 1, left, info.inWidth);
   return tf.tidy(() => {
-    const flipped = filter.reverse([0, 1]).transpose<tf.Tensor4D>([0, 1, 3, 2]);
+    // Reversing both spatial axes of [KH, KW, ...] is reversing the KH·KW taps in row-major order.
+    const flipped = reverseLeadingRows(filter, info.filterHeight * info.filterWidth).transpose<tf.Tensor4D>([0, 1, 3, 2]);
     const input = cropBottomRight(dilateSpatial(dy, info.strideHeight, info.strideWidth), rows.crop, cols.crop);
     return tf.conv2d(input, flipped, 1, [
       [0, 0],

@@ -3,12 +3,15 @@ import { conv2dBackpropFilterWasm } from './conv2dBackpropFilterWasm.js';
 import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwiseConv2dBackpropFilterWasm.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwiseConv2dBackpropInputWasm.js';
+import { registerBatchNormGradWasm } from './batchNormGradWasm.js';
+import { resizeNearestNeighborGradWasm } from './resizeNearestNeighborGradWasm.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Attrs = Parameters<typeof conv2dBackpropFilterWasm>[2] &
   Parameters<typeof conv2dBackpropInputWasm>[2] &
   Parameters<typeof depthwiseConv2dBackpropFilterWasm>[2] &
-  Parameters<typeof depthwiseConv2dBackpropInputWasm>[2];
+  Parameters<typeof depthwiseConv2dBackpropInputWasm>[2] &
+  Parameters<typeof resizeNearestNeighborGradWasm>[2];
 
 /** The kernels this module provides for the wasm backend, by tfjs kernel name. */
 export const wasmTrainingKernelNames = [
@@ -16,6 +19,7 @@ export const wasmTrainingKernelNames = [
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
+  'ResizeNearestNeighborGrad',
 ] as const;
 
 function tensor4d(args: KernelArgs, name: string): tf.Tensor4D {
@@ -29,11 +33,13 @@ function attrsOf(args: KernelArgs): Attrs {
   return args.attrs as unknown as Attrs;
 }
 
-let stockBackpropInput: tf.KernelConfig | undefined;
+// The backend's own kernels that ours replace, kept for the geometries ours do not cover.
+const stockKernels = new Map<string, tf.KernelConfig>();
 
 function stock(args: KernelArgs, kernelName: string): tf.TensorInfo {
-  if (stockBackpropInput === undefined) throw new Error(`wasm training kernel ${kernelName}: geometry not supported`);
-  return stockBackpropInput.kernelFunc(args) as tf.TensorInfo;
+  const config = stockKernels.get(kernelName);
+  if (config === undefined) throw new Error(`wasm training kernel ${kernelName}: geometry not supported`);
+  return config.kernelFunc(args) as tf.TensorInfo;
 }
 
 const configs: readonly tf.KernelConfig[] = [
@@ -62,22 +68,31 @@ const configs: readonly tf.KernelConfig[] = [
       return dx;
     },
   },
+  {
+    kernelName: 'ResizeNearestNeighborGrad',
+    backendName: 'wasm',
+    kernelFunc: (args) =>
+      resizeNearestNeighborGradWasm(tensor4d(args, 'images'), tensor4d(args, 'dy'), attrsOf(args)) ??
+      stock(args, 'ResizeNearestNeighborGrad'),
+  },
 ];
 
 /**
- * Registers (once per process) the convolution gradient kernels that let the wasm backend train: the two
- * missing ones (Conv2DBackpropFilter, the depthwise pair) and a faster Conv2DBackpropInput, all composed
- * from the backend's XNNPACK convolutions. The stock Conv2DBackpropInput stays as a fallback for paddings
- * wider than the kernel.
+ * Registers (once per process) what lets the wasm backend train a U-Net at speed: the missing convolution
+ * gradients (Conv2DBackpropFilter, the depthwise pair) and a faster Conv2DBackpropInput, all composed from
+ * the backend's XNNPACK convolutions; an XNNPACK ResizeNearestNeighborGrad for integer upsampling; and a
+ * FusedBatchNorm gradient without the full-size Tile (active only while wasm is the backend). The stock kernels
+ * stay as fallbacks for geometries ours do not cover.
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of configs) {
     const existing = tf.getKernel(config.kernelName, 'wasm');
     if (existing?.kernelFunc === config.kernelFunc) continue;
     if (existing !== undefined) {
-      if (config.kernelName === 'Conv2DBackpropInput') stockBackpropInput = existing;
+      stockKernels.set(config.kernelName, existing);
       tf.unregisterKernel(config.kernelName, 'wasm');
     }
     tf.registerKernel(config);
   }
+  registerBatchNormGradWasm();
 }

@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { getBackbone, resolveEncoderWeights } from '@medseg/models';
+import type { Command } from 'commander';
+import type { CommandModule } from '../command.js';
+import { type CliContext, ExitCode, type ExitCode as ExitCodeType, writeLine } from '../context.js';
+
+const ENCODER = 'mobilenet_v1_0.25';
+
+/** ImageNet weights if they can be had (cache, download, or a local folder); otherwise say so and go on without. */
+async function chooseEncoderWeights(requested: string, context: CliContext): Promise<string> {
+  if (requested === 'none') return 'none';
+  try {
+    const probe = resolveEncoderWeights(getBackbone(ENCODER), requested, { env: context.env });
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 30 s')), 30_000).unref());
+    await Promise.race([probe, timeout]);
+    return requested;
+  } catch (error) {
+    if (requested !== 'imagenet') throw error;
+    writeLine(context.stderr, `medseg demo: the ImageNet weights could not be downloaded (${error instanceof Error ? error.message : String(error)}).`);
+    writeLine(context.stderr, 'medseg demo: continuing with a randomly initialised encoder (--encoder-weights none): this run shows the pipeline,');
+    writeLine(context.stderr, 'medseg demo: not what ImageNet transfer is worth. Pass --encoder-weights PATH (a folder with model.json) to use a local copy.');
+    return 'none';
+  }
+}
+
+/**
+ * The whole pipeline on data the project makes itself: phantom → ingest → train → predict → eval. Each step is
+ * an ordinary medseg command, printed before it runs, so a user can repeat the demo on their own data.
+ */
+export const demoCommand: CommandModule = {
+  name: 'demo',
+  summary: 'Run the whole pipeline (phantom DICOM study → ingest → train → predict → eval) and print the Dice reached',
+  configure: (command: Command) =>
+    command
+      .option('--out <dir>', 'folder for everything the demo writes', 'medseg-demo')
+      .option('--encoder-weights <source>', "'imagenet' (downloaded into the cache), a local folder, or 'none'", 'imagenet')
+      .option('--patients <n>', 'phantom patients', '10')
+      .option('--epochs <n>', 'training epochs', '8')
+      .option('--seed <n>', 'seed of the phantom, the split and the training', '1')
+      .option('--backend <name>', 'TensorFlow.js backend', 'auto'),
+  async run(_args, options, context) {
+    const { run } = await import('../main.js');
+    const out = resolve(context.cwd, String(options['out']));
+    const seed = String(options['seed']);
+    const weights = await chooseEncoderWeights(String(options['encoderWeights']), context);
+    const paths = { dicom: join(out, 'dicom'), dataset: join(out, 'dataset'), run: join(out, 'run'), predictions: join(out, 'predictions'), report: join(out, 'report') };
+    const steps: string[][] = [
+      ['phantom', '--out', paths.dicom, '--patients', String(options['patients']), '--seed', seed],
+      ['ingest', '--images', paths.dicom, '--roi', 'GTV*', '--out', paths.dataset, '--val', '0.25', '--seed', seed],
+      ['train', '--dataset', paths.dataset, '--out', paths.run, '--encoder', ENCODER, '--encoder-weights', weights, '--epochs', String(options['epochs']),
+        '--batch-size', '8', '--input-size', '128', '--seed', seed, '--backend', String(options['backend'])],
+      ['predict', '--model', paths.run, '--input', paths.dataset, '--split', 'val', '--out', paths.predictions, '--backend', String(options['backend'])],
+      ['eval', '--pred', paths.predictions, '--truth', paths.dataset, '--out', paths.report],
+    ];
+    const started = Date.now();
+    for (const step of steps) {
+      writeLine(context.stdout, `\n$ medseg ${step.map((a) => (/[\s*]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+      const code: ExitCodeType = await run(step, context);
+      if (code !== ExitCode.Ok) {
+        writeLine(context.stderr, `medseg demo: step '${step[0]}' failed (exit ${code}); everything so far is in ${out}`);
+        return code;
+      }
+    }
+    const metrics = JSON.parse(await readFile(join(paths.report, 'metrics.json'), 'utf8')) as { cases: { dice: number | null }[] };
+    const dices = metrics.cases.map((c) => c.dice).filter((d): d is number => d !== null);
+    const meanDice = dices.reduce((a, b) => a + b, 0) / Math.max(1, dices.length);
+    writeLine(context.stdout, '');
+    writeLine(context.stdout, `demo finished in ${((Date.now() - started) / 1000).toFixed(0)} s (encoder weights: ${weights})`);
+    writeLine(context.stdout, `  DICOM study:  ${paths.dicom}`);
+    writeLine(context.stdout, `  dataset:      ${paths.dataset}`);
+    writeLine(context.stdout, `  model:        ${paths.run}`);
+    writeLine(context.stdout, `  predictions:  ${paths.predictions} (NIfTI, DICOM SEG, PNG)`);
+    writeLine(context.stdout, `  report:       ${join(paths.report, 'report.html')}`);
+    writeLine(context.stdout, `mean Dice on ${dices.length} held-out patient(s): ${meanDice.toFixed(3)}`);
+    return ExitCode.Ok;
+  },
+};

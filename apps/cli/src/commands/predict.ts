@@ -1,0 +1,207 @@
+import { stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  type DatasetCase,
+  defaultNormalization,
+  type DicomSeriesVolume,
+  normalizeIntensity,
+  type NormalizationSpec,
+  readDatasetCase,
+  readDatasetManifest,
+  readDicomSeries,
+  renderOverlayPng,
+  scanDicomTree,
+  segSourceFromSeries,
+  type Volume,
+  writeDicomSeg,
+  writeFileAtomic,
+  writeNifti,
+  NiftiDatatype,
+} from '@medseg/data';
+import { type BackendChoice, backendChoices, checkpointFolder, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
+import type { CommandModule } from '../command.js';
+import { type CliContext, ExitCode, writeLine } from '../context.js';
+import { UsageError } from '../errors.js';
+import { createProgress } from '../progress.js';
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got '${value}'`);
+  return n;
+}
+
+function integer(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `RUN` (its best/, else last/) or a checkpoint folder itself. */
+async function resolveCheckpoint(model: string): Promise<string> {
+  for (const candidate of [join(model, 'best'), join(model, 'last'), model]) {
+    if ((await checkpointFolder(candidate)) !== null) return candidate;
+  }
+  throw new UsageError(`--model ${model}: not a training run or checkpoint folder (no best/, last/ or state.json)`);
+}
+
+/** File-name-safe case id from a patient ID, as `medseg ingest` names cases. */
+function caseIdFor(patientId: string): string {
+  return patientId.trim().replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'case';
+}
+
+interface PredictedCase {
+  id: string;
+  seriesInstanceUid: string;
+  foregroundVoxels: number;
+  files: { nifti: string; seg?: string; png: string[] };
+}
+
+interface CaseInput {
+  id: string;
+  /** Normalised image on the grid the label map is written on. */
+  image: Volume<Float32Array>;
+  seriesInstanceUid: string;
+  /** The source series when the grid is the source's own (a SEG can reference it). */
+  series?: DicomSeriesVolume;
+}
+
+async function writeOutputs(out: string, input: CaseInput, labels: Volume<Uint8Array>, unet: Unet, classes: readonly string[], writeSeg: boolean): Promise<PredictedCase> {
+  const { id, image } = input;
+  const nifti = `${id}.nii.gz`;
+  await writeNifti(join(out, nifti), labels, { datatype: NiftiDatatype.Uint8, labelMap: true, description: `medseg prediction ${id}` });
+  const [w, h, d] = image.shape;
+  const png: string[] = [];
+  for (let z = 0; z < d; z++) {
+    const mask = labels.data.subarray(z * w * h, (z + 1) * w * h);
+    if (!mask.some((v) => v !== 0)) continue;
+    const file = `png/${id}/${String(z).padStart(4, '0')}.png`;
+    await writeFileAtomic(join(out, file), await renderOverlayPng([{ image: image.data.subarray(z * w * h, (z + 1) * w * h), width: w, height: h, outlines: [mask] }]));
+    png.push(file);
+  }
+  let foregroundVoxels = 0;
+  for (const v of labels.data) if (v !== 0) foregroundVoxels++;
+  const result: PredictedCase = { id, seriesInstanceUid: input.seriesInstanceUid, foregroundVoxels, files: { nifti, png } };
+  if (writeSeg && input.series !== undefined) {
+    const seg = `${id}.seg.dcm`;
+    await writeDicomSeg(join(out, seg), {
+      source: await segSourceFromSeries(input.series),
+      labels: labels.data,
+      segments: Array.from({ length: unet.config.classes }, (_, i) => ({ label: i + 1, name: classes[i + 1] ?? `class ${i + 1}` })),
+      algorithm: { name: `medseg U-Net ${unet.config.backbone}`, version: '0.1.0' },
+      seriesDescription: `medseg ${unet.config.backbone} U-Net`,
+    });
+    result.files.seg = seg;
+  }
+  return result;
+}
+
+/** Series of a DICOM tree, normalised as the training data was, each with its case id. */
+async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, context: CliContext): AsyncGenerator<CaseInput> {
+  const scan = await scanDicomTree(input);
+  for (const skipped of scan.skipped) writeLine(context.stderr, `skipped ${skipped.path}: ${skipped.reason}`);
+  const perPatient = new Map<string, number>();
+  for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
+  for (const [i, info] of scan.series.entries()) {
+    const series = await readDicomSeries(info);
+    const spec = normalization ?? defaultNormalization(series.modality);
+    const id = perPatient.get(info.patientId)! > 1 ? `${caseIdFor(info.patientId)}_${info.seriesNumber ?? i + 1}` : caseIdFor(info.patientId);
+    yield { id, image: normalizeIntensity(series.volume, spec).volume, seriesInstanceUid: info.seriesInstanceUid, series };
+  }
+}
+
+/** Cases of a dataset folder (already normalised); the source series is read back when the grid is its own. */
+async function* datasetInputs(dataset: string, split: string, context: CliContext): AsyncGenerator<CaseInput> {
+  const manifest = await readDatasetManifest(dataset);
+  const sameGrid = manifest.settings.spacing === undefined && manifest.settings.size === undefined;
+  const cases = manifest.cases.filter((c: DatasetCase) => split === 'all' || c.split === split);
+  for (const entry of cases) {
+    const { image } = await readDatasetCase(dataset, entry);
+    let series: DicomSeriesVolume | undefined;
+    if (sameGrid && (await exists(entry.source.firstImage))) {
+      const scan = await scanDicomTree(dirname(entry.source.firstImage));
+      const info = scan.series.find((s) => s.seriesInstanceUid === entry.seriesInstanceUid);
+      if (info !== undefined) series = await readDicomSeries(info);
+    }
+    if (series === undefined) writeLine(context.stderr, `${entry.id}: source series not available on the same grid; no DICOM SEG`);
+    yield { id: entry.id, image, seriesInstanceUid: entry.seriesInstanceUid, ...(series === undefined ? {} : { series }) };
+  }
+}
+
+export const predictCommand: CommandModule = {
+  name: 'predict',
+  summary: 'Segment DICOM series (or a dataset) with a trained run: NIfTI label maps, PNG overlays and DICOM SEG',
+  configure: (command: Command) =>
+    command
+      .requiredOption('--model <dir>', "training run folder (uses best/, else last/) or a checkpoint folder")
+      .requiredOption('--input <dir>', 'DICOM file or folder tree, or a dataset folder (manifest.json)')
+      .requiredOption('--out <dir>', 'output folder (predictions.json, <case>.nii.gz, <case>.seg.dcm, png/)')
+      .option('--tta', 'flip test-time augmentation (mean over the plain, left-right, up-down and doubly flipped slice)')
+      .option('--largest-component', 'keep only the largest 3D connected component of each label')
+      .option('--threshold <p>', 'foreground probability threshold (one class)', fraction, 0.5)
+      .option('--batch-size <n>', 'slices per forward pass', integer(1), 8)
+      .addOption(new Option('--split <split>', 'dataset input: cases to predict').choices(['all', 'train', 'val', 'test']).default('all'))
+      .option('--no-seg', 'do not write DICOM SEG files')
+      .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
+      .option('--json', 'machine-readable summary'),
+  run: async (_args, options, context) => {
+    const modelDir = resolve(context.cwd, options['model'] as string);
+    const input = resolve(context.cwd, options['input'] as string);
+    const out = resolve(context.cwd, options['out'] as string);
+    if (!(await exists(input))) throw new UsageError(`--input ${input}: no such file or folder`);
+    const checkpoint = await resolveCheckpoint(modelDir);
+    const backend = await selectBackend(options['backend'] as BackendChoice);
+    writeLine(context.stderr, `backend: ${backend.description}`);
+    if (backend.warning !== undefined) writeLine(context.stderr, backend.warning);
+    const { unet, training } = await loadCheckpoint(checkpoint);
+    const settings = training as TrainSettings;
+    const classes = settings.dataset?.classes ?? ['background', 'foreground'];
+    const normalization = settings.dataset?.normalization as NormalizationSpec | undefined;
+    const isDataset = await exists(join(input, 'manifest.json'));
+    const inputs = isDataset ? datasetInputs(input, options['split'] as string, context) : dicomInputs(input, normalization, context);
+    const predictOptions = {
+      batchSize: options['batchSize'] as number,
+      tta: options['tta'] === true,
+      threshold: options['threshold'] as number,
+      largestComponent: options['largestComponent'] === true,
+    };
+    const cases: PredictedCase[] = [];
+    const started = Date.now();
+    let slices = 0;
+    for await (const caseInput of inputs) {
+      const bar = createProgress(context, `predict ${caseInput.id}`, 1);
+      const labels = predictVolume(unet, caseInput.image, predictOptions);
+      slices += caseInput.image.shape[2];
+      cases.push(await writeOutputs(out, caseInput, labels, unet, classes, options['seg'] !== false));
+      bar.update(1, `${cases.at(-1)!.foregroundVoxels} foreground voxels`);
+      bar.stop();
+    }
+    unet.dispose();
+    const seconds = (Date.now() - started) / 1000;
+    const record = {
+      model: checkpoint,
+      input,
+      settings: { ...predictOptions, backend: backend.name },
+      cases,
+    };
+    await writeFileAtomic(join(out, 'predictions.json'), `${JSON.stringify(record, null, 2)}\n`);
+    if (options['json'] === true) {
+      writeLine(context.stdout, JSON.stringify({ ...record, seconds, slicesPerSecond: slices / seconds }, null, 2));
+    } else {
+      writeLine(context.stdout, `predicted ${cases.length} series (${slices} slices) in ${seconds.toFixed(1)} s with ${checkpoint}; wrote ${out}`);
+      for (const c of cases) writeLine(context.stdout, `  ${c.id}: ${c.foregroundVoxels} foreground voxels${c.files.seg ? `, ${c.files.seg}` : ''}`);
+    }
+    return cases.length === 0 ? ExitCode.Failure : ExitCode.Ok;
+  },
+};

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run, type CliContext } from '@medseg/cli';
+import { scanDicomTree } from '@medseg/data';
+import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
+
+const work = mkdtempSync(join(tmpdir(), 'medseg-convert-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function capture(): { context: CliContext; out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { context: { stdout, stderr, env: {}, cwd: work, isTTY: false }, out: () => out, err: () => err };
+}
+
+interface ReferenceComparison {
+  dicom: string;
+  shape: number[];
+  referenceShape: number[];
+  dtype: string;
+  maxVoxelDifference: number | null;
+  maxAffineDifference: number;
+  maxQformDifference: number;
+  sformCode: number;
+}
+
+describe('medseg convert', () => {
+  it('writes STS series whose voxels and affine match pydicom + nibabel', async () => {
+    const cases = ['STS_001', 'STS_002', 'STS_003'];
+    const pairs: string[] = [];
+    for (const id of cases) {
+      const dicom = sharedPath('data/sts/dicom', id, 'image');
+      const out = join(work, `${id}.nii.gz`);
+      const io = capture();
+      expect(await run(['convert', dicom, '-o', out], io.context), io.err()).toBe(0);
+      expect(io.out()).toContain(out);
+      pairs.push(dicom, out);
+    }
+    const result = spawnSync(debianPython, [join(repoRoot, 'test/dicom-convert-reference.py'), ...pairs], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const comparisons = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as ReferenceComparison);
+    expect(comparisons).toHaveLength(cases.length);
+    for (const c of comparisons) {
+      expect(c.shape, c.dicom).toEqual(c.referenceShape);
+      expect(c.maxVoxelDifference, c.dicom).toBe(0);
+      // NIfTI stores the affine as float32: compare at its precision (millimetres).
+      expect(c.maxAffineDifference, c.dicom).toBeLessThan(1e-4);
+      expect(c.maxQformDifference, c.dicom).toBeLessThan(1e-3);
+      expect(c.sformCode).toBe(1);
+      // MR magnitudes with an identity rescale stay integers.
+      expect(c.dtype).toBe('int16');
+    }
+  });
+
+  it('converts every series of a folder into its own file and lists the files it skipped', async () => {
+    const dicom = sharedPath('data/dicom/pydicom/test_files/dicomdirtests');
+    const scan = await scanDicomTree(dicom);
+    const out = join(work, 'many');
+    const io = capture();
+    expect(await run(['convert', dicom, '-o', out, '--json'], io.context), io.err()).toBe(0);
+    const report = JSON.parse(io.out()) as { converted: { output: string }[]; failed: unknown[]; skipped: { path: string; reason: string }[] };
+    expect(report.converted.length + report.failed.length).toBe(scan.series.length);
+    expect(report.converted.length).toBeGreaterThan(1);
+    expect(readdirSync(out).filter((f) => f.endsWith('.nii.gz'))).toHaveLength(report.converted.length);
+    for (const c of report.converted) expect(existsSync(c.output)).toBe(true);
+    // The folder holds README files: not DICOM, skipped with a reason.
+    expect(report.skipped.some((s) => /README/.test(s.path) && /not a DICOM file/.test(s.reason))).toBe(true);
+  });
+
+  it('refuses a single .nii output for several series (exit 1) and a missing -o (exit 2)', async () => {
+    const dicom = sharedPath('data/dicom/pydicom/test_files/dicomdirtests');
+    const io = capture();
+    expect(await run(['convert', dicom, '-o', join(work, 'x.nii')], io.context)).toBe(1);
+    expect(io.err()).toMatch(/give a folder/);
+    expect(await run(['convert', dicom], capture().context)).toBe(2);
+  });
+});
+
+describe('medseg info', () => {
+  it('reports the series of a tree, with non-image objects, from the real bin', () => {
+    const bin = join(repoRoot, 'apps/cli/bin/medseg.js');
+    const result = spawnSync(process.execPath, [bin, 'info', sharedPath('data/sts/dicom/STS_001'), '--json'], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const info = JSON.parse(result.stdout) as {
+      series: { modality: string; size: number[]; spacing: number[]; files: number; transferSyntaxes: string[]; problems: unknown[] }[];
+      others: { modality: string; path: string }[];
+    };
+    const files = readdirSync(sharedPath('data/sts/dicom/STS_001/image')).length;
+    expect(info.series).toHaveLength(1);
+    expect(info.series[0]!.modality).toBe('MR');
+    expect(info.series[0]!.files).toBe(files);
+    expect(info.series[0]!.size[2]).toBe(files);
+    expect(info.series[0]!.transferSyntaxes).toEqual(['ExplicitVrLittleEndian']);
+    expect(info.series[0]!.problems).toEqual([]);
+    expect(info.others.map((o) => o.modality)).toEqual(['RTSTRUCT']);
+  });
+
+  it('exits 1 with the path for a folder without DICOM', () => {
+    const bin = join(repoRoot, 'apps/cli/bin/medseg.js');
+    const result = spawnSync(process.execPath, [bin, 'info', sharedPath('data/sts/nifti/STS_001')], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/STS_001: no readable DICOM files/);
+  });
+});

@@ -1,0 +1,121 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
+
+// A three-patient STS dataset (STS_001-002 train, STS_003 validation), a one-epoch 64x64 training run, and
+// predictions on STS_003's DICOM series: the whole train → predict path through the real commands.
+const work = mkdtempSync(join(tmpdir(), 'medseg-models-cli-'));
+const images = join(work, 'images');
+const dataset = join(work, 'dataset');
+const runDir = join(work, 'run');
+const weights = sharedPath('weights/mobilenet_v1_0.25_224');
+const small = ['--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', weights];
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const bin = join(repoRoot, 'apps/cli/bin/medseg.js');
+
+/** The real bin (built by the integration project's build dependency), as users run it. */
+function medseg(args: readonly string[]): { status: number | null; out: string; err: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, encoding: 'utf8', maxBuffer: 1 << 24 });
+  return { status: result.status, out: result.stdout, err: result.stderr };
+}
+
+beforeAll(() => {
+  mkdirSync(images);
+  // Links, not copies: the shared data stays where it is.
+  for (const id of ['STS_001', 'STS_002', 'STS_003']) symlinkSync(sharedPath('data/sts/dicom', id), join(images, id));
+  const ingest = medseg(['ingest', '--images', images, '--out', dataset, '--roi', 'GTV*', '--val', '0', '--val-patients', 'STS_003']);
+  expect(ingest.status, ingest.err).toBe(0);
+});
+
+describe('medseg train and predict', () => {
+  it('trains, then predicts a DICOM series into a NIfTI label map on its grid and a SEG that validates and reads back the same', () => {
+    const train = medseg(['train', '--dataset', dataset, '--out', runDir, '--epochs', '1', '--augment', 'light', '--json', ...small]);
+    expect(train.status, train.err).toBe(0);
+    const summary = JSON.parse(train.out) as { epochs: number; stopped: string; best: { valDicePatient: number } | null };
+    expect(summary).toMatchObject({ epochs: 1, stopped: 'completed' });
+    expect(train.err).toMatch(/epoch 1\/1: loss [\d.]+, val Dice per slice/);
+    for (const file of ['best/weights.bin', 'last/optimizer.bin', 'last/state.json', 'last/config.json', 'log.jsonl']) expect(existsSync(join(runDir, file))).toBe(true);
+
+    const out = join(work, 'pred');
+    const source = sharedPath('data/sts/dicom/STS_003/image');
+    const predict = medseg(['predict', '--model', runDir, '--input', source, '--out', out, '--tta', '--largest-component', '--backend', 'wasm']);
+    expect(predict.status, predict.err).toBe(0);
+    expect(predict.out).toMatch(/predicted 1 series \(\d+ slices\)/);
+    const record = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as { cases: { id: string; files: { nifti: string; seg: string; png: string[] } }[] };
+    expect(record.cases.map((c) => c.id)).toEqual(['STS_003']);
+    const files = record.cases[0]!.files;
+    expect(files).toMatchObject({ nifti: 'STS_003.nii.gz', seg: 'STS_003.seg.dcm' });
+    for (const png of files.png) expect(existsSync(join(out, png))).toBe(true);
+
+    const verify = spawnSync('dciodvfy', ['-new', join(out, files.seg)], { encoding: 'utf8' });
+    expect(`${verify.stdout}${verify.stderr}`.split('\n').filter((line) => /^Error/.test(line))).toEqual([]);
+
+    // Independent readers: nibabel for the label map (affine compared with the ingested image of the same
+    // series, which lies on the source grid), pydicom for the SEG, frames placed by their referenced source
+    // instance ordered along the slice normal.
+    const script = `
+import sys, glob, json, numpy as np, nibabel as nib, pydicom
+pred = nib.load(sys.argv[1]); ref = nib.load(sys.argv[2])
+labels = np.asarray(pred.dataobj)
+seg = pydicom.dcmread(sys.argv[3])
+src = [pydicom.dcmread(f, stop_before_pixels=True) for f in glob.glob(sys.argv[4] + '/*')]
+o = np.array(src[0].ImageOrientationPatient, float); n = np.cross(o[:3], o[3:])
+src.sort(key=lambda d: float(np.dot(n, np.array(d.ImagePositionPatient, float))))
+index = {d.SOPInstanceUID: k for k, d in enumerate(src)}
+frames = seg.pixel_array.reshape(-1, seg.Rows, seg.Columns)
+vol = np.zeros((len(src), seg.Rows, seg.Columns), np.uint8)
+for f, item in enumerate(seg.PerFrameFunctionalGroupsSequence):
+    uid = item.DerivationImageSequence[0].SourceImageSequence[0].ReferencedSOPInstanceUID
+    vol[index[uid]][frames[f] > 0] = item.SegmentIdentificationSequence[0].ReferencedSegmentNumber
+print(json.dumps({
+  'shape': list(labels.shape), 'refShape': list(ref.shape), 'dtype': str(labels.dtype),
+  'affine': float(np.abs(pred.affine - ref.affine).max()), 'values': sorted(int(v) for v in np.unique(labels)),
+  'segEqual': bool((vol.transpose(2, 1, 0) == labels).all()), 'foreground': int((labels > 0).sum()),
+}))`;
+    const result = spawnSync(debianPython, ['-c', script, join(out, files.nifti), join(dataset, 'cases/STS_003/image.nii.gz'), join(out, files.seg), source], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const check = JSON.parse(result.stdout) as { shape: number[]; refShape: number[]; dtype: string; affine: number; values: number[]; segEqual: boolean; foreground: number };
+    expect(check.shape).toEqual(check.refShape);
+    expect(check.dtype).toBe('uint8');
+    expect(check.affine).toBeLessThan(1e-4);
+    expect(check.values.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(check.segEqual).toBe(true);
+
+    // The dataset path (already normalised) gives the same label map as the DICOM path.
+    const fromDataset = join(work, 'pred-ds');
+    const viaDataset = medseg(['predict', '--model', runDir, '--input', dataset, '--split', 'val', '--out', fromDataset, '--tta', '--largest-component', '--backend', 'wasm']);
+    expect(viaDataset.status, viaDataset.err).toBe(0);
+    const same = spawnSync(debianPython, ['-c', 'import sys, numpy as np, nibabel as nib; a, b = (np.asarray(nib.load(p).dataobj) for p in sys.argv[1:]); print(bool((a == b).all()))', join(out, files.nifti), join(fromDataset, 'STS_003.nii.gz')], { encoding: 'utf8' });
+    expect(same.stdout.trim()).toBe('True');
+  });
+
+  it('saves on Ctrl-C (SIGINT to the real bin) and finishes with --resume', async () => {
+    const dir = join(work, 'run-sigint');
+    const args = ['train', '--dataset', dataset, '--out', dir, '--epochs', '2', '--augment', 'none', ...small];
+    const child = spawn(process.execPath, [bin, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // The first progress line of epoch 1: a few batches are done.
+      if (/epoch 1\/2: \d+\/\d+/.test(stderr) && !child.killed) child.kill('SIGINT');
+    });
+    expect(await exit, stderr).toBe(1);
+    expect(stdout).toMatch(/interrupted at epoch 1, batch \d+; saved .*last \(continue with --resume\)/);
+    const state = JSON.parse(readFileSync(join(dir, 'last/state.json'), 'utf8')) as { epoch: number; batch: number };
+    expect(state.epoch).toBe(0);
+    expect(state.batch).toBeGreaterThan(0);
+
+    const resumed = medseg([...args, '--resume', '--json']);
+    expect(resumed.status, resumed.err).toBe(0);
+    expect(JSON.parse(resumed.out)).toMatchObject({ epochs: 2, stopped: 'completed', interrupted: false });
+    const events = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { event: string }).event);
+    expect(events).toEqual(['start', 'interrupted', 'resume', 'epoch', 'epoch', 'end']);
+  });
+});
