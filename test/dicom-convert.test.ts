@@ -2,23 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run, type CliContext } from '@medseg/cli';
 import { scanDicomTree } from '@medseg/data';
 import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
 
 const work = mkdtempSync(join(tmpdir(), 'medseg-convert-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function capture(): { context: CliContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { context: { stdout, stderr, env: {}, cwd: work, isTTY: false }, out: () => out, err: () => err };
+// End to end: the real bin, as users run it (the integration target builds the CLI first).
+const bin = join(repoRoot, 'apps/cli/bin/medseg.js');
+function medseg(...args: string[]): { status: number | null; out: string; err: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: work });
+  return { status: result.status, out: result.stdout, err: result.stderr };
 }
 
 interface ReferenceComparison {
@@ -33,15 +28,15 @@ interface ReferenceComparison {
 }
 
 describe('medseg convert', () => {
-  it('writes STS series whose voxels and affine match pydicom + nibabel', async () => {
+  it('writes STS series whose voxels and affine match pydicom + nibabel', () => {
     const cases = ['STS_001', 'STS_002', 'STS_003'];
     const pairs: string[] = [];
     for (const id of cases) {
       const dicom = sharedPath('data/sts/dicom', id, 'image');
       const out = join(work, `${id}.nii.gz`);
-      const io = capture();
-      expect(await run(['convert', dicom, '-o', out], io.context), io.err()).toBe(0);
-      expect(io.out()).toContain(out);
+      const result = medseg('convert', dicom, '-o', out);
+      expect(result.status, result.err).toBe(0);
+      expect(result.out).toContain(out);
       pairs.push(dicom, out);
     }
     const result = spawnSync(debianPython, [join(repoRoot, 'test/dicom-convert-reference.py'), ...pairs], { encoding: 'utf8' });
@@ -64,9 +59,9 @@ describe('medseg convert', () => {
     const dicom = sharedPath('data/dicom/pydicom/test_files/dicomdirtests');
     const scan = await scanDicomTree(dicom);
     const out = join(work, 'many');
-    const io = capture();
-    expect(await run(['convert', dicom, '-o', out, '--json'], io.context), io.err()).toBe(0);
-    const report = JSON.parse(io.out()) as { converted: { output: string }[]; failed: unknown[]; skipped: { path: string; reason: string }[] };
+    const result = medseg('convert', dicom, '-o', out, '--json');
+    expect(result.status, result.err).toBe(0);
+    const report = JSON.parse(result.out) as { converted: { output: string }[]; failed: unknown[]; skipped: { path: string; reason: string }[] };
     expect(report.converted.length + report.failed.length).toBe(scan.series.length);
     expect(report.converted.length).toBeGreaterThan(1);
     expect(readdirSync(out).filter((f) => f.endsWith('.nii.gz'))).toHaveLength(report.converted.length);
@@ -77,19 +72,18 @@ describe('medseg convert', () => {
 
   it('refuses a single .nii output for several series (exit 1) and a missing -o (exit 2)', async () => {
     const dicom = sharedPath('data/dicom/pydicom/test_files/dicomdirtests');
-    const io = capture();
-    expect(await run(['convert', dicom, '-o', join(work, 'x.nii')], io.context)).toBe(1);
-    expect(io.err()).toMatch(/give a folder/);
-    expect(await run(['convert', dicom], capture().context)).toBe(2);
+    const single = medseg('convert', dicom, '-o', join(work, 'x.nii'));
+    expect(single.status).toBe(1);
+    expect(single.err).toMatch(/give a folder/);
+    expect(medseg('convert', dicom).status).toBe(2);
   });
 });
 
 describe('medseg info', () => {
   it('reports the series of a tree, with non-image objects, from the real bin', () => {
-    const bin = join(repoRoot, 'apps/cli/bin/medseg.js');
-    const result = spawnSync(process.execPath, [bin, 'info', sharedPath('data/sts/dicom/STS_001'), '--json'], { encoding: 'utf8' });
-    expect(result.status, result.stderr).toBe(0);
-    const info = JSON.parse(result.stdout) as {
+    const result = medseg('info', sharedPath('data/sts/dicom/STS_001'), '--json');
+    expect(result.status, result.err).toBe(0);
+    const info = JSON.parse(result.out) as {
       series: { modality: string; size: number[]; spacing: number[]; files: number; transferSyntaxes: string[]; problems: unknown[] }[];
       others: { modality: string; path: string }[];
     };
@@ -104,9 +98,8 @@ describe('medseg info', () => {
   });
 
   it('exits 1 with the path for a folder without DICOM', () => {
-    const bin = join(repoRoot, 'apps/cli/bin/medseg.js');
-    const result = spawnSync(process.execPath, [bin, 'info', sharedPath('data/sts/nifti/STS_001')], { encoding: 'utf8' });
+    const result = medseg('info', sharedPath('data/sts/nifti/STS_001'));
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/STS_001: no readable DICOM files/);
+    expect(result.err).toMatch(/STS_001: no readable DICOM files/);
   });
 });

@@ -20,7 +20,7 @@ const seeds = [
   'dicom/dcm_qa_enh/In/Siemens/XA10/6_1.dcm', // enhanced multi-frame
   'sts/dicom/STS_001/mask/RS.dcm', // RTSTRUCT
 ];
-const mutationsPerFile = 300;
+const mutationsPerFile = 60;
 const perCaseLimitMs = 5_000;
 
 type Mutation = (bytes: Uint8Array, rng: Rng) => Uint8Array;

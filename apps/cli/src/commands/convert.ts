@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { type DicomSeriesInfo, MedsegError, readDicomSeries, scanDicomTree, writeNifti } from '@medseg/data';
 import type { CommandModule } from '../command.js';
 import { ExitCode, writeLine } from '../context.js';
+import { createProgress } from '../progress.js';
 
 const niftiExtension = /\.nii(\.gz)?$/;
 
@@ -53,7 +54,9 @@ export const convertCommand: CommandModule = {
     }
     const converted: Converted[] = [];
     const failed: { seriesInstanceUid: string; reason: string }[] = [];
+    const progress = scan.series.length > 1 ? createProgress(context, 'convert', scan.series.length) : undefined;
     for (const [i, series] of scan.series.entries()) {
+      progress?.update(i, series.seriesDescription || series.seriesInstanceUid);
       try {
         const result = await readDicomSeries(series);
         await writeNifti(outputs[i]!, result.volume);
@@ -70,6 +73,8 @@ export const convertCommand: CommandModule = {
         failed.push({ seriesInstanceUid: series.seriesInstanceUid, reason: error.message });
       }
     }
+    progress?.update(scan.series.length);
+    progress?.stop();
     if (options['json']) {
       writeLine(context.stdout, JSON.stringify({ path, converted, failed, skipped: scan.skipped }, null, 2));
     } else {

@@ -36,7 +36,8 @@ export const demoCommand: CommandModule = {
       .option('--out <dir>', 'folder for everything the demo writes', 'medseg-demo')
       .option('--encoder-weights <source>', "'imagenet' (downloaded into the cache), a local folder, or 'none'", 'imagenet')
       .option('--patients <n>', 'phantom patients', '10')
-      .option('--epochs <n>', 'training epochs', '8')
+      .option('--epochs <n>', 'training epochs', '12')
+      .option('--size <n>', 'phantom slice size and network input size (a multiple of 32)', '96')
       .option('--seed <n>', 'seed of the phantom, the split and the training', '1')
       .option('--backend <name>', 'TensorFlow.js backend', 'auto'),
   async run(_args, options, context) {
@@ -46,10 +47,11 @@ export const demoCommand: CommandModule = {
     const weights = await chooseEncoderWeights(String(options['encoderWeights']), context);
     const paths = { dicom: join(out, 'dicom'), dataset: join(out, 'dataset'), run: join(out, 'run'), predictions: join(out, 'predictions'), report: join(out, 'report') };
     const steps: string[][] = [
-      ['phantom', '--out', paths.dicom, '--patients', String(options['patients']), '--seed', seed],
+      ['phantom', '--out', paths.dicom, '--patients', String(options['patients']), '--seed', seed, '--size', String(options['size'])],
       ['ingest', '--images', paths.dicom, '--roi', 'GTV*', '--out', paths.dataset, '--val', '0.25', '--seed', seed],
       ['train', '--dataset', paths.dataset, '--out', paths.run, '--encoder', ENCODER, '--encoder-weights', weights, '--epochs', String(options['epochs']),
-        '--batch-size', '8', '--input-size', '128', '--seed', seed, '--backend', String(options['backend'])],
+        '--batch-size', '16', '--lr', '0.003', '--decoder-filters', '32-16-16-8-8', '--augment', 'light', '--input-size', String(options['size']),
+        '--seed', seed, '--backend', String(options['backend'])],
       ['predict', '--model', paths.run, '--input', paths.dataset, '--split', 'val', '--out', paths.predictions, '--backend', String(options['backend'])],
       ['eval', '--pred', paths.predictions, '--truth', paths.dataset, '--out', paths.report],
     ];

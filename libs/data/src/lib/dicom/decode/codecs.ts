@@ -98,7 +98,11 @@ async function decodeJpegBaseline(bytes: Uint8Array, pixels: PixelDescription): 
 }
 
 interface DcmjsCodecs {
-  NativeCodecs: { initializeAsync(): Promise<void>; decodeJpeg(context: unknown, parameters?: object): { getDecodedBuffer(): Uint8Array } };
+  NativeCodecs: {
+    initializeAsync(): Promise<void>;
+    release(): void;
+    decodeJpeg(context: unknown, parameters?: object): { getDecodedBuffer(): Uint8Array };
+  };
   Context: new (attrs: object) => unknown;
 }
 let dcmjsCodecs: Promise<DcmjsCodecs> | undefined;
@@ -126,7 +130,16 @@ async function decodeJpegExtended(bytes: Uint8Array, pixels: PixelDescription): 
     photometricInterpretation: pixels.photometricInterpretation,
     encodedBuffer: bytes,
   });
-  const decoded = NativeCodecs.decodeJpeg(context, { convertColorspaceToRgb: false }).getDecodedBuffer();
+  let decoded: Uint8Array;
+  try {
+    decoded = NativeCodecs.decodeJpeg(context, { convertColorspaceToRgb: false }).getDecodedBuffer();
+  } catch (error) {
+    // After a failed decode the module's state is not trustworthy (the fuzz test saw later calls hang): start
+    // the next decode from a fresh instance.
+    NativeCodecs.release();
+    dcmjsCodecs = undefined;
+    throw error;
+  }
   const expected = (pixels.rows * pixels.columns * pixels.samplesPerPixel * pixels.bitsAllocated) / 8;
   if (decoded.length < expected) throw new Error('JPEG decoder returned fewer samples than the frame holds');
   return { samples: samplesFromBytes(pixels, decoded.subarray(0, expected), false), photometricInterpretation: pixels.photometricInterpretation };
