@@ -80,6 +80,8 @@ export type { DatasetCase, DatasetManifest, IngestSettings, MaskSourceKind } fro
 export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';
 export type { MaskSource, CaseMask } from './lib/dataset/buildCaseMask.js';
 export { buildCaseMask } from './lib/dataset/buildCaseMask.js';
+export type { MaskCandidates } from './lib/dataset/pairMaskSources.js';
+export { pairMaskSources } from './lib/dataset/pairMaskSources.js';
 export { DatasetError, readDatasetManifest, readDatasetCase } from './lib/dataset/readDataset.js';
 export type { IngestOptions, IngestProgress, IngestResult } from './lib/dataset/ingestDataset.js';
 export { ingestDataset } from './lib/dataset/ingestDataset.js';

@@ -1,7 +1,19 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type DicomSeriesInfo, MedsegError, readDicomSeries, scanDicomTree, writeNifti } from '@medseg/data';
+import { stat } from 'node:fs/promises';
+import {
+  type DicomSeriesInfo,
+  type MaskSource,
+  MaskError,
+  MedsegError,
+  NiftiDatatype,
+  buildCaseMask,
+  pairMaskSources,
+  readDicomSeries,
+  scanDicomTree,
+  writeNifti,
+} from '@medseg/data';
 import type { CommandModule } from '../command.js';
 import { ExitCode, writeLine } from '../context.js';
 import { createProgress } from '../progress.js';
@@ -35,12 +47,25 @@ export const convertCommand: CommandModule = {
     command
       .argument('<path>', 'DICOM file or folder (searched recursively)')
       .requiredOption('-o, --output <out>', 'output .nii/.nii.gz file for one series, or a folder for several')
+      .option('--mask <file>', 'write this mask instead of the image, as a label map on the grid of the series it belongs to: an RTSTRUCT or SEG (paired by reference), a NIfTI label map or a folder of PNG slices')
+      .option('--roi <pattern...>', "RTSTRUCT ROI name patterns, one class each ('GTV*'); default: all ROIs as one class")
+      .option('--seg-threshold <t>', 'threshold for fractional SEGs', '0.5')
       .option('--json', 'machine-readable output'),
   run: async (args, options, context) => {
     const path = resolve(context.cwd, args[0]!);
     const out = resolve(context.cwd, String(options['output']));
     const scan = await scanDicomTree(path);
     if (scan.series.length === 0) throw new MedsegError(`no DICOM image series (${scan.skipped.length} files skipped)`, { path });
+    if (options['mask'] !== undefined) {
+      const maskPath = resolve(context.cwd, String(options['mask']));
+      const written = await convertMask(scan.series, maskPath, out, {
+        roi: (options['roi'] as string[] | undefined) ?? [],
+        segThreshold: Number(options['segThreshold']),
+      });
+      if (options['json']) writeLine(context.stdout, JSON.stringify({ path, mask: maskPath, ...written }, null, 2));
+      else writeLine(context.stdout, `${written.output}: ${written.shape.join('x')} uint8 label map (${written.classes.join(', ')}; ${written.foregroundVoxels} foreground voxels)`);
+      return ExitCode.Ok;
+    }
     const single = scan.series.length === 1 && niftiExtension.test(out);
     let outputs: string[];
     if (single) {
@@ -88,3 +113,42 @@ export const convertCommand: CommandModule = {
     return converted.length > 0 ? ExitCode.Ok : ExitCode.Failure;
   },
 };
+
+/**
+ * The ground truth of one series as a NIfTI label map on that series' grid: the same pairing and rasterisation
+ * as `medseg ingest`, for one mask.
+ */
+async function convertMask(
+  series: readonly DicomSeriesInfo[],
+  maskPath: string,
+  out: string,
+  options: { roi: readonly string[]; segThreshold: number },
+): Promise<{ output: string; seriesInstanceUid: string; shape: readonly number[]; classes: readonly string[]; foregroundVoxels: number }> {
+  if (!niftiExtension.test(out)) throw new MedsegError('with --mask, --output must be a .nii or .nii.gz file', { path: out });
+  let target: DicomSeriesInfo | undefined;
+  let source: MaskSource;
+  const isFolder = (await stat(maskPath).catch(() => undefined))?.isDirectory() ?? false;
+  if (isFolder || niftiExtension.test(maskPath)) {
+    if (series.length !== 1) throw new MaskError(`found ${series.length} series: a NIfTI or PNG mask needs a path holding exactly one`, { path: maskPath });
+    target = series[0];
+    source = { kind: isFolder ? 'png' : 'nifti', path: maskPath };
+  } else {
+    const maskScan = await scanDicomTree(maskPath);
+    if (maskScan.others.length === 0) throw new MaskError(`not an RTSTRUCT or SEG (${maskScan.skipped[0]?.reason ?? 'an image'})`, { path: maskPath });
+    const { pairs, unmatched } = await pairMaskSources(series, { dicom: maskScan.others, named: [] });
+    const [pair] = [...pairs.entries()];
+    if (!pair) throw new MaskError(unmatched[0]?.reason ?? 'references none of the series found', { path: maskPath });
+    target = series.find((s) => s.seriesInstanceUid === pair[0]);
+    source = pair[1];
+  }
+  const volume = await readDicomSeries(target!);
+  const mask = await buildCaseMask(volume, source, options);
+  await writeNifti(out, { ...volume.volume, data: mask.labels }, { datatype: NiftiDatatype.Uint8, labelMap: true });
+  return {
+    output: out,
+    seriesInstanceUid: volume.seriesInstanceUid,
+    shape: volume.volume.shape,
+    classes: mask.classes,
+    foregroundVoxels: mask.labels.reduce((sum, v) => sum + (v > 0 ? 1 : 0), 0),
+  };
+}

@@ -4,6 +4,7 @@ import { getBackbone, resolveEncoderWeights } from '@medseg/models';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, type ExitCode as ExitCodeType, writeLine } from '../context.js';
+import { UsageError } from '../errors.js';
 
 const ENCODER = 'mobilenet_v1_0.25';
 
@@ -35,7 +36,7 @@ export const demoCommand: CommandModule = {
     command
       .option('--out <dir>', 'folder for everything the demo writes', 'medseg-demo')
       .option('--encoder-weights <source>', "'imagenet' (downloaded into the cache), a local folder, or 'none'", 'imagenet')
-      .option('--patients <n>', 'phantom patients', '10')
+      .option('--patients <n>', 'phantom patients (at least 6: the last two are held out for testing, the two before for validation)', '12')
       .option('--epochs <n>', 'training epochs', '12')
       .option('--size <n>', 'phantom slice size and network input size (a multiple of 32)', '96')
       .option('--seed <n>', 'seed of the phantom, the split and the training', '1')
@@ -46,13 +47,19 @@ export const demoCommand: CommandModule = {
     const seed = String(options['seed']);
     const weights = await chooseEncoderWeights(String(options['encoderWeights']), context);
     const paths = { dicom: join(out, 'dicom'), dataset: join(out, 'dataset'), run: join(out, 'run'), predictions: join(out, 'predictions'), report: join(out, 'report') };
+    const patients = Number(options['patients']);
+    if (!Number.isInteger(patients) || patients < 6) throw new UsageError(`--patients must be an integer of at least 6, got '${String(options['patients'])}'`);
+    const id = (n: number) => `PHANTOM_${String(n).padStart(3, '0')}`;
+    // Validation patients choose the best epoch; the test patients are never seen until the report.
+    const validation = [id(patients - 3), id(patients - 2)].join(',');
+    const test = [id(patients - 1), id(patients)].join(',');
     const steps: string[][] = [
       ['phantom', '--out', paths.dicom, '--patients', String(options['patients']), '--seed', seed, '--size', String(options['size'])],
-      ['ingest', '--images', paths.dicom, '--roi', 'GTV*', '--out', paths.dataset, '--val', '0.25', '--seed', seed],
+      ['ingest', '--images', paths.dicom, '--roi', 'GTV*', '--out', paths.dataset, '--val', '0', '--test', '0', '--val-patients', validation, '--test-patients', test],
       ['train', '--dataset', paths.dataset, '--out', paths.run, '--encoder', ENCODER, '--encoder-weights', weights, '--epochs', String(options['epochs']),
         '--batch-size', '16', '--lr', '0.003', '--decoder-filters', '32-16-16-8-8', '--augment', 'light', '--input-size', String(options['size']),
         '--seed', seed, '--backend', String(options['backend'])],
-      ['predict', '--model', paths.run, '--input', paths.dataset, '--split', 'val', '--out', paths.predictions, '--backend', String(options['backend'])],
+      ['predict', '--model', paths.run, '--input', paths.dataset, '--split', 'test', '--out', paths.predictions, '--backend', String(options['backend'])],
       ['eval', '--pred', paths.predictions, '--truth', paths.dataset, '--out', paths.report],
     ];
     const started = Date.now();
@@ -74,7 +81,7 @@ export const demoCommand: CommandModule = {
     writeLine(context.stdout, `  model:        ${paths.run}`);
     writeLine(context.stdout, `  predictions:  ${paths.predictions} (NIfTI, DICOM SEG, PNG)`);
     writeLine(context.stdout, `  report:       ${join(paths.report, 'report.html')}`);
-    writeLine(context.stdout, `mean Dice on ${dices.length} held-out patient(s): ${meanDice.toFixed(3)}`);
+    writeLine(context.stdout, `mean Dice on ${dices.length} held-out test patient(s): ${meanDice.toFixed(3)}`);
     return ExitCode.Ok;
   },
 };
