@@ -12,7 +12,9 @@ const ENCODER = 'mobilenet_v1_0.25';
 async function chooseEncoderWeights(requested: string, context: CliContext): Promise<string> {
   if (requested === 'none') return 'none';
   try {
-    const probe = resolveEncoderWeights(getBackbone(ENCODER), requested, { env: context.env });
+    // MEDSEG_WEIGHTS_URL: the model.json of a mirror (shards beside it), for sites that cannot reach Google's storage.
+    const mirror = context.env['MEDSEG_WEIGHTS_URL'];
+    const probe = resolveEncoderWeights(getBackbone(ENCODER), requested, { env: context.env, ...(mirror ? { url: mirror } : {}) });
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 30 s')), 30_000).unref());
     await Promise.race([probe, timeout]);
     return requested;
