@@ -1,0 +1,129 @@
+// @ts-check
+// The soft-tissue-sarcoma study (issue 6): `npm run study:sts [-- --epochs N --out DIR]`.
+//
+// Ingests the 36 IBSI STS patients from DICOM + RTSTRUCT, then runs three arms with one seed on one patient split
+// (STS_001-024 train, STS_025-028 validation for choosing the epoch, STS_029-036 test, never seen in training):
+//   imagenet  - ImageNet MobileNet v1 a0.25 encoder, frozen (the default)
+//   random    - the same network with a random encoder, frozen (--encoder-weights none)
+//   finetune  - ImageNet encoder with its top blocks fine-tuned (--unfreeze-from conv_dw_12)
+// Each arm predicts the test patients from their DICOM series and is evaluated against the ingested RTSTRUCT
+// masks; `medseg eval --compare` gives the paired comparisons. Everything runs through the built `medseg` bin,
+// so each step is a command a user can repeat. Writes OUT/results.md (the README's Results table) and results.json.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+const shared = process.env['MEDSEG_SHARED'] ?? resolve(root, '../shared');
+const { values: args } = parseArgs({
+  options: {
+    out: { type: 'string', default: join(root, 'experiments/out/sts-study') },
+    epochs: { type: 'string', default: '10' },
+    'input-size': { type: 'string', default: '96' },
+    'decoder-filters': { type: 'string', default: '32-16-16-8-8' },
+    weights: { type: 'string', default: join(shared, 'weights/mobilenet_v1_0.25_224') },
+    backend: { type: 'string', default: 'auto' },
+    seed: { type: 'string', default: '1' },
+    arms: { type: 'string', default: 'imagenet,random,finetune' },
+  },
+});
+const out = resolve(args.out);
+const bin = join(root, 'apps/cli/bin/medseg.js');
+const patient = (n) => `STS_${String(n).padStart(3, '0')}`;
+const testPatients = Array.from({ length: 8 }, (_, i) => patient(29 + i));
+
+/** @param {string[]} argv */
+function medseg(argv) {
+  console.log(`$ medseg ${argv.map((a) => (/[\s*,]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`medseg ${argv[0]} failed (exit ${result.status})`);
+  return { stdout: result.stdout, seconds: (performance.now() - started) / 1000 };
+}
+
+mkdirSync(out, { recursive: true });
+const dataset = join(out, 'dataset');
+medseg(['ingest', '--images', join(shared, 'data/sts/dicom'), '--roi', 'GTV*', '--out', dataset, '--val', '0', '--test', '0',
+  '--val-patients', 'STS_025,STS_026,STS_027,STS_028', '--test-patients', testPatients.join(',')]);
+
+// The test patients' DICOM series, as a tree of links, for prediction from DICOM.
+const testImages = join(out, 'test-dicom');
+rmSync(testImages, { recursive: true, force: true });
+mkdirSync(testImages);
+for (const id of testPatients) symlinkSync(join(shared, 'data/sts/dicom', id, 'image'), join(testImages, id));
+
+const common = ['--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
+  '--lr', '0.003', '--augment', 'light', '--seed', args.seed, '--patience', '4', '--backend', args.backend];
+/** @type {Record<string, string[]>} */
+const armOptions = {
+  imagenet: ['--encoder-weights', args.weights],
+  random: ['--encoder-weights', 'none'],
+  finetune: ['--encoder-weights', args.weights, '--unfreeze-from', 'conv_dw_12', '--lr-encoder', '0.0001'],
+};
+const arms = args.arms.split(',');
+/** @type {Record<string, { trainSeconds: number; backend: string; bestEpoch: unknown }>} */
+const timings = {};
+for (const arm of arms) {
+  const run = join(out, `run-${arm}`);
+  rmSync(run, { recursive: true, force: true });
+  const trained = medseg(['train', '--dataset', dataset, '--out', run, ...common, ...(armOptions[arm] ?? []), '--json']);
+  const summary = JSON.parse(trained.stdout);
+  medseg(['predict', '--model', run, '--input', testImages, '--out', join(out, `pred-${arm}`), '--backend', args.backend]);
+  timings[arm] = { trainSeconds: trained.seconds, backend: summary.backend ?? 'see log', bestEpoch: summary.best ?? null };
+}
+
+/** @type {Record<string, any>} */
+const reports = {};
+for (const arm of arms) {
+  // The ImageNet arm's report; for each other arm, the ImageNet predictions compared with it, pair by pair.
+  const compare = arm === 'imagenet' ? [] : ['--compare', join(out, `pred-${arm}`)];
+  const name = arm === 'imagenet' ? 'report-imagenet' : `report-imagenet-vs-${arm}`;
+  medseg(['eval', '--pred', join(out, 'pred-imagenet'), '--truth', dataset, '--out', join(out, name), ...compare]);
+  reports[arm] = JSON.parse(readFileSync(join(out, name, 'metrics.json'), 'utf8'));
+  if (arm !== 'imagenet') {
+    const own = join(out, `report-${arm}`);
+    medseg(['eval', '--pred', join(out, `pred-${arm}`), '--truth', dataset, '--out', own]);
+    reports[`${arm}-own`] = JSON.parse(readFileSync(join(own, 'metrics.json'), 'utf8'));
+  }
+}
+
+/** @param {number[]} values */
+function stats(values) {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const mean = finite.reduce((a, b) => a + b, 0) / finite.length;
+  const std = Math.sqrt(finite.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, finite.length - 1));
+  const mid = (finite.length - 1) / 2;
+  const median = (finite[Math.floor(mid)] + finite[Math.ceil(mid)]) / 2;
+  return { mean, std, median, n: finite.length };
+}
+const armCases = (arm) => (arm === 'imagenet' ? reports['imagenet'] : reports[`${arm}-own`]).cases;
+const cell = (s, digits) => `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)} (median ${s.median.toFixed(digits)})`;
+const rows = arms.map((arm) => {
+  const cases = armCases(arm);
+  const dice = stats(cases.map((c) => c.dice ?? Number.NaN));
+  const iou = stats(cases.map((c) => c.iou ?? Number.NaN));
+  const hd95 = stats(cases.map((c) => c.hd95 ?? Number.NaN));
+  return { arm, dice, iou, hd95, trainSeconds: timings[arm].trainSeconds };
+});
+const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
+  const classes = reports[arm].comparison?.paired ?? {};
+  const dice = Object.values(classes)[0]?.dice;
+  return { arm, dice };
+});
+
+const lines = [
+  `Per-patient metrics on the 8 test patients (STS_029-036), one seed (${args.seed}), ${args.epochs} epochs at most, input ${args['input-size']}, decoder ${args['decoder-filters']}, backend ${timings[arms[0]]?.backend}:`,
+  '',
+  '| arm | Dice | IoU | HD95 (mm) | training wall time |',
+  '| --- | --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.arm} | ${cell(r.dice, 3)} | ${cell(r.iou, 3)} | ${cell(r.hd95, 1)} | ${(r.trainSeconds / 60).toFixed(1)} min |`),
+  '',
+  ...paired.map((p) => p.dice
+    ? `Paired Dice, imagenet minus ${p.arm}: ${p.dice.mean_diff.toFixed(3)} (95% bootstrap CI ${p.dice.ci95[0].toFixed(3)} to ${p.dice.ci95[1].toFixed(3)}), Wilcoxon p = ${p.dice.wilcoxon?.p_value?.toFixed(3) ?? 'n/a'} (n = ${p.dice.n}).`
+    : `Paired Dice, imagenet minus ${p.arm}: not available.`),
+];
+writeFileSync(join(out, 'results.md'), `${lines.join('\n')}\n`);
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ args, rows, paired, timings }, null, 2)}\n`);
+console.log(`\n${lines.join('\n')}`);
