@@ -1,20 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CommandModule } from './command.js';
-import type { CliContext } from './context.js';
 import { ExitCode } from './context.js';
 import { run } from './main.js';
 import { MedsegError } from '@medseg/data';
+import { captureContext } from './testing/captureContext.js';
 
-function capture(): { context: CliContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { context: { stdout, stderr, env: {}, cwd: process.cwd(), isTTY: false }, out: () => out, err: () => err };
-}
+const capture = captureContext;
 
 const failing: CommandModule = {
   name: 'fail',

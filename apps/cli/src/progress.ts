@@ -29,6 +29,8 @@ export function createProgress(context: CliContext, label: string, total: number
         writeLine(context.stderr, `${label}: ${done}/${total}${note ? ` ${note}` : ''}`);
       }
     },
-    stop() {},
+    stop() {
+      // Plain lines need no closing; the last update already printed the total.
+    },
   };
 }

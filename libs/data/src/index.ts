@@ -2,7 +2,7 @@
 
 // -- core --
 export type { Vec3, VoxelArray, Volume } from './lib/volume.js';
-export { voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasMatrix } from './lib/volume.js';
+export { lpsToVoxelMatrix, voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasMatrix } from './lib/volume.js';
 export { MedsegError } from './lib/errors.js';
 export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';

@@ -2,24 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { augmentPresets, readNifti, writeNifti } from '@medseg/data';
 import { debianPython, sharedPath } from '@medseg/data/testing';
-import type { CliContext } from '../context.js';
 import { ExitCode } from '../context.js';
 import { run } from '../main.js';
 import { augmentCommand } from './augment.js';
+import { captureContext } from '../testing/captureContext.js';
 
-function capture(): { context: CliContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { context: { stdout, stderr, env: {}, cwd: process.cwd(), isTTY: false }, out: () => out, err: () => err };
-}
+const capture = captureContext;
 
 /**
  * A dataset folder as `medseg ingest` lays it out (docs/contracts.md), made from the IBSI STS NIfTI files of three

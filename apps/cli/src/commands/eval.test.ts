@@ -2,23 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianPython, sharedPath } from '@medseg/data/testing';
-import type { CliContext } from '../context.js';
 import { ExitCode } from '../context.js';
 import { run } from '../main.js';
 import { evalCommand } from './eval.js';
+import { captureContext } from '../testing/captureContext.js';
 
-function capture(): { context: CliContext; out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { context: { stdout, stderr, env: {}, cwd: process.cwd(), isTTY: false }, out: () => out, err: () => err };
-}
+const capture = captureContext;
 
 const ids = ['STS_001', 'STS_002', 'STS_003'];
 let root = '';

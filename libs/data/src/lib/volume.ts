@@ -61,3 +61,24 @@ export function voxelToRasMatrix(volume: Pick<Volume, 'spacing' | 'origin' | 'di
   const m = voxelToLpsMatrix(volume);
   return m.map((row, i) => (i < 2 ? row.map((v) => (v === 0 ? 0 : -v)) : row));
 }
+
+/**
+ * 4x4 row-major matrix mapping LPS millimetres to (fractional) voxel indices: the inverse of
+ * `voxelToLpsMatrix`, for placing contours, SEG frames and resampled grids. Directions need not be orthogonal
+ * (gantry tilt), so this is a true inverse, not a transpose.
+ */
+export function lpsToVoxelMatrix(volume: Pick<Volume, 'spacing' | 'origin' | 'direction'>): number[][] {
+  const m = voxelToLpsMatrix(volume);
+  const [a, b, c] = [m[0]![0]!, m[0]![1]!, m[0]![2]!];
+  const [d, e, f] = [m[1]![0]!, m[1]![1]!, m[1]![2]!];
+  const [g, h, i] = [m[2]![0]!, m[2]![1]!, m[2]![2]!];
+  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
+  if (!(Math.abs(det) > 1e-12)) throw new RangeError('lpsToVoxelMatrix: the grid geometry is singular (zero spacing or parallel directions)');
+  const r = [
+    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
+  ];
+  const t = [m[0]![3]!, m[1]![3]!, m[2]![3]!];
+  return [...r.map((row) => [...row, -(row[0]! * t[0]! + row[1]! * t[1]! + row[2]! * t[2]!)]), [0, 0, 0, 1]];
+}

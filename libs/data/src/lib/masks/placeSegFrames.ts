@@ -1,4 +1,4 @@
-import { voxelToLpsMatrix } from '../volume.js';
+import { lpsToVoxelMatrix } from '../volume.js';
 import type { DicomSeg } from './readDicomSeg.js';
 import { MaskError } from './maskErrors.js';
 import type { Grid } from './rasterizeContours.js';
@@ -15,18 +15,6 @@ export interface PlacedSeg {
   readonly segments: ReadonlyMap<number, Uint8Array>;
   /** Frames that matched no slice (by reference or by position). */
   readonly unmatchedFrames: number;
-}
-
-function invert3(m: number[][]): number[][] {
-  const [a, b, c] = m[0]! as [number, number, number];
-  const [d, e, f] = m[1]! as [number, number, number];
-  const [g, h, i] = m[2]! as [number, number, number];
-  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
-  return [
-    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
-    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
-    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
-  ];
 }
 
 /**
@@ -53,8 +41,7 @@ export function placeSegFrames(seg: DicomSeg, target: SegTarget, options: { thre
 
   const sliceByUid = new Map<string, number>();
   target.sopInstanceUids?.forEach((uid, index) => sliceByUid.set(uid, index));
-  const toLps = voxelToLpsMatrix(target);
-  const inverse = invert3(toLps.slice(0, 3).map((row) => row.slice(0, 3)));
+  const toVoxel = lpsToVoxelMatrix(target);
 
   const segments = new Map<number, Uint8Array>();
   const maskFor = (segment: number): Uint8Array => {
@@ -76,8 +63,8 @@ export function placeSegFrames(seg: DicomSeg, target: SegTarget, options: { thre
     let offsetY = 0;
     for (const uid of frame.referencedSopInstanceUids) slice ??= sliceByUid.get(uid);
     if (slice === undefined && frame.imagePositionPatient) {
-      const d = [0, 1, 2].map((a) => frame.imagePositionPatient![a]! - toLps[a]![3]!);
-      const [x, y, z] = [0, 1, 2].map((r) => inverse[r]![0]! * d[0]! + inverse[r]![1]! * d[1]! + inverse[r]![2]! * d[2]!) as [number, number, number];
+      const [px, py, pz] = frame.imagePositionPatient;
+      const [x, y, z] = toVoxel.map((row) => row[0]! * px + row[1]! * py + row[2]! * pz + row[3]!) as [number, number, number];
       const k = Math.round(z);
       if (Math.abs(z - k) <= 0.1 && Math.abs(x - Math.round(x)) <= 0.1 && Math.abs(y - Math.round(y)) <= 0.1) {
         slice = k;

@@ -1,5 +1,5 @@
 import type { Volume } from '../volume.js';
-import { voxelToLpsMatrix } from '../volume.js';
+import { lpsToVoxelMatrix } from '../volume.js';
 
 export type Grid = Pick<Volume, 'shape' | 'spacing' | 'origin' | 'direction'>;
 
@@ -17,20 +17,6 @@ export interface RasterizedContours {
   readonly outsideContours: number;
 }
 
-/** Inverse of a 3x3 matrix given row-major, for mapping patient coordinates back to voxel indices. */
-function invert3(m: readonly (readonly number[])[]): number[][] {
-  const [a, b, c] = [m[0]![0]!, m[0]![1]!, m[0]![2]!];
-  const [d, e, f] = [m[1]![0]!, m[1]![1]!, m[1]![2]!];
-  const [g, h, i] = [m[2]![0]!, m[2]![1]!, m[2]![2]!];
-  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
-  if (Math.abs(det) < 1e-12) throw new RangeError('rasterizeContours: the grid geometry is singular');
-  return [
-    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
-    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
-    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
-  ];
-}
-
 /**
  * Rasterises closed planar contours onto a grid. A voxel is inside when its centre is inside the polygon, and
  * all contours that fall on one slice combine by the even-odd rule, so a contour drawn inside another is a
@@ -40,9 +26,7 @@ function invert3(m: readonly (readonly number[])[]): number[][] {
 export function rasterizeContours(contours: readonly PlanarContour[], grid: Grid, sliceTolerance = 0.5): RasterizedContours {
   const [columns, rows, slices] = grid.shape;
   const mask = new Uint8Array(columns * rows * slices);
-  const toLps = voxelToLpsMatrix(grid);
-  const inverse = invert3(toLps.slice(0, 3).map((row) => row.slice(0, 3)));
-  const origin = [toLps[0]![3]!, toLps[1]![3]!, toLps[2]![3]!];
+  const toVoxel = lpsToVoxelMatrix(grid);
 
   // Contours in voxel coordinates (x = column, y = row), grouped by slice.
   const bySlice = new Map<number, Float64Array[]>();
@@ -54,12 +38,11 @@ export function rasterizeContours(contours: readonly PlanarContour[], grid: Grid
     const xy = new Float64Array(count * 2);
     let sliceSum = 0;
     for (let p = 0; p < count; p++) {
-      const dx = contour.points[p * 3]! - origin[0]!;
-      const dy = contour.points[p * 3 + 1]! - origin[1]!;
-      const dz = contour.points[p * 3 + 2]! - origin[2]!;
-      xy[p * 2] = inverse[0]![0]! * dx + inverse[0]![1]! * dy + inverse[0]![2]! * dz;
-      xy[p * 2 + 1] = inverse[1]![0]! * dx + inverse[1]![1]! * dy + inverse[1]![2]! * dz;
-      sliceSum += inverse[2]![0]! * dx + inverse[2]![1]! * dy + inverse[2]![2]! * dz;
+      const [x, y, z] = [contour.points[p * 3]!, contour.points[p * 3 + 1]!, contour.points[p * 3 + 2]!];
+      const voxel = toVoxel.map((row) => row[0]! * x + row[1]! * y + row[2]! * z + row[3]!);
+      xy[p * 2] = voxel[0]!;
+      xy[p * 2 + 1] = voxel[1]!;
+      sliceSum += voxel[2]!;
     }
     const slicePosition = sliceSum / count;
     const slice = Math.round(slicePosition);

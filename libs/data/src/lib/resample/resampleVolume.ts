@@ -1,22 +1,7 @@
 import type { Grid } from '../masks/rasterizeContours.js';
-import { type Volume, type VoxelArray, voxelToLpsMatrix } from '../volume.js';
+import { type Volume, type VoxelArray, lpsToVoxelMatrix, voxelToLpsMatrix } from '../volume.js';
 
 export type Interpolation = 'nearest' | 'linear';
-
-function invertAffine(m: number[][]): number[][] {
-  const [a, b, c] = m[0]! as [number, number, number];
-  const [d, e, f] = m[1]! as [number, number, number];
-  const [g, h, i] = m[2]! as [number, number, number];
-  const det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
-  if (Math.abs(det) < 1e-12) throw new RangeError('resampleVolume: singular grid geometry');
-  const r = [
-    [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
-    [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
-    [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
-  ];
-  const t = [m[0]![3]!, m[1]![3]!, m[2]![3]!];
-  return r.map((row) => [...row, -(row[0]! * t[0]! + row[1]! * t[1]! + row[2]! * t[2]!)]);
-}
 
 /**
  * Resamples a volume onto another grid in patient space. `nearest` never invents values, so label maps stay
@@ -28,7 +13,7 @@ export function resampleVolume<T extends VoxelArray>(source: Volume<T>, target: 
   const [tx, ty, tz] = target.shape;
   // target voxel -> LPS -> source voxel, composed into one affine.
   const toLps = voxelToLpsMatrix(target);
-  const fromLps = invertAffine(voxelToLpsMatrix(source));
+  const fromLps = lpsToVoxelMatrix(source);
   const m: number[][] = fromLps.map((row) => [0, 1, 2, 3].map((col) =>
     row[0]! * toLps[0]![col]! + row[1]! * toLps[1]![col]! + row[2]! * toLps[2]![col]! + (col === 3 ? row[3]! : 0)));
   const src = source.data;
