@@ -8,7 +8,13 @@
 // (MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_; without them PyTorch page-faults 2-3x slower on these VMs).
 // Same network (MobileNet v1 a0.25 frozen encoder, medseg's default decoder widths), batch, input size, loss and
 // optimiser on both sides; each figure is the median of --steps timed steps after --warmup steps.
-// The last line is `speed: train X.XX, infer Y.YY`: medseg/PyTorch, the smaller of the two sizes' ratios.
+//
+// medseg is measured as `medseg train`/`predict` run it (one wasm thread), and, as a second row, with the batch
+// split over 2 data-parallel worker-thread replicas (the way to use the second core; a prototype in
+// speed_medseg.mjs, not yet in trainUnet). The last line, `speed: train X.XX, infer Y.YY`, is medseg/PyTorch for
+// the single-thread path, the smaller of the two sizes' ratios. CPU ms per step (all threads) are printed too:
+// on a shared machine they show the cost of a step independently of how busy the cores are, and a single-thread
+// PyTorch row gives a CPU-time ratio that the load on the machine does not distort.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +30,8 @@ const { values } = parseArgs({
     filters: { type: 'string', default: defaultDecoderFilters.join(',') },
     warmup: { type: 'string', default: '2' },
     steps: { type: 'string', default: '5' },
+    replicas: { type: 'string', default: '2' },
+    'single-thread-peer': { type: 'boolean', default: true },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
@@ -34,6 +42,11 @@ const peerEnv = {
   OMP_NUM_THREADS: '2',
 };
 
+/**
+ * @typedef {{ train_img_s: number, infer_img_s: number, train_cpu_ms: number, infer_cpu_ms: number,
+ *   backend?: string, torch?: string, threads?: number }} Measurement
+ */
+
 /** Runs one measurement process and returns its JSON line. @param {string} command @param {string[]} args @param {NodeJS.ProcessEnv} env */
 function measure(command, args, env) {
   const result = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -41,22 +54,47 @@ function measure(command, args, env) {
     throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}${result.error ?? ''}`);
   }
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
-  return /** @type {{ train_img_s: number, infer_img_s: number, backend?: string, torch?: string, threads?: number }} */ (JSON.parse(line));
+  return /** @type {Measurement} */ (JSON.parse(line));
 }
 
-const fmt = (/** @type {number} */ v) => v.toFixed(2).padStart(8);
+const num = (/** @type {number} */ v, digits = 2) => v.toFixed(digits).padStart(8);
 const common = ['--batch', String(values.batch), '--filters', String(values.filters), '--warmup', String(values.warmup), '--steps', String(values.steps)];
-console.log(`medseg vs PyTorch: MobileNet v1 a0.25 frozen encoder + U-Net decoder ${values.filters}, batch ${values.batch}, ` +
-  `median of ${values.steps} steps after ${values.warmup}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('size     | medseg train  infer | PyTorch train  infer | ratio train  infer');
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(
+  `medseg vs PyTorch: MobileNet v1 a0.25 frozen encoder + U-Net decoder ${values.filters}, batch ${values.batch}, ` +
+    `median of ${values.steps} steps after ${values.warmup}; ${process.env['MALLOC_MMAP_THRESHOLD_'] ? 'medseg with' : 'medseg without'} malloc tuning`,
+);
+console.log('size  what                          train img/s  infer img/s | train CPU ms/step  infer CPU ms/step');
+/** @param {string} size @param {string} what @param {Measurement} m */
+const row = (size, what, m) =>
+  console.log(`${size.padEnd(5)} ${what.padEnd(29)} ${num(m.train_img_s)}     ${num(m.infer_img_s)}    | ${num(m.train_cpu_ms, 0)}          ${num(m.infer_cpu_ms, 0)}`);
+/** @type {{ train: number, infer: number }[]} */
 const ratios = [];
 for (const size of String(values.sizes).split(',').map(Number)) {
-  const medseg = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', String(size), ...common], process.env);
-  const torch = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', String(size), '--threads', '2', ...common], peerEnv);
+  const label = String(size);
+  console.log(`-- ${size}x${size} (load average ${load()})`);
+  const medseg = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, ...common], process.env);
+  row(label, 'medseg wasm, 1 thread', medseg);
+  const replicas = Number(values.replicas);
+  if (replicas > 1) {
+    const parallel = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--workers', String(replicas), ...common], process.env);
+    row(label, `medseg wasm, ${replicas} replicas`, parallel);
+  }
+  const torch = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', label, '--threads', '2', ...common], peerEnv);
+  row(label, `PyTorch ${torch.torch} ${torch.threads} threads`, torch);
+  if (values['single-thread-peer']) {
+    // One thread against one thread: OpenMP's 2-thread barriers spin when other jobs hold the cores, so on a busy
+    // machine only this pair compares the engines rather than the scheduler.
+    const single = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', label, '--threads', '1', ...common], { ...peerEnv, OMP_NUM_THREADS: '1' });
+    row(label, `PyTorch ${single.torch} 1 thread`, single);
+    console.log(
+      `${label.padEnd(5)} ${'CPU-time ratio, 1 vs 1 thread'.padEnd(29)} ${num(single.train_cpu_ms / medseg.train_cpu_ms)}     ` +
+        `${num(single.infer_cpu_ms / medseg.infer_cpu_ms)}    (PyTorch CPU ms / medseg CPU ms per step)`,
+    );
+  }
   const ratio = { train: medseg.train_img_s / torch.train_img_s, infer: medseg.infer_img_s / torch.infer_img_s };
   ratios.push(ratio);
-  console.log(`${`${size}x${size}`.padEnd(8)} | ${fmt(medseg.train_img_s)} ${fmt(medseg.infer_img_s)} | ${fmt(torch.train_img_s)} ${fmt(torch.infer_img_s)} | ` +
-    `${fmt(ratio.train)} ${fmt(ratio.infer)}   (img/s; ${medseg.backend}; torch ${torch.torch}, ${torch.threads} threads)`);
+  console.log(`${label.padEnd(5)} ${'ratio medseg/PyTorch 2 thr.'.padEnd(29)} ${num(ratio.train)}     ${num(ratio.infer)}`);
 }
 const worst = (/** @type {'train' | 'infer'} */ key) => Math.min(...ratios.map((r) => r[key]));
 console.log(`speed: train ${worst('train').toFixed(2)}, infer ${worst('infer').toFixed(2)}`);

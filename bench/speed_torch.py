@@ -6,7 +6,8 @@ stride 2 on even sizes; ReLU6; BN eps 1e-3), skips conv_pw_1/3/5/11/13, decoder 
 concatenate + two (3x3 conv without bias + BN + ReLU), 1x1 sigmoid head, Dice + BCE loss, Adam. The encoder
 runs in eval mode under no_grad (frozen), as medseg runs it. Weights are random: speed does not depend on them.
 
-Prints one JSON line: {"train_img_s", "infer_img_s", "train_ms", "infer_ms", "threads", "torch"}.
+Prints one JSON line: {"train_img_s", "infer_img_s", "train_ms", "infer_ms", "train_cpu_ms", "infer_cpu_ms",
+"threads", "torch"}.
 Run with MALLOC_MMAP_THRESHOLD_=2000000000 MALLOC_TRIM_THRESHOLD_=4000000000 (set by bench/speed.mjs):
 glibc otherwise returns big tensor buffers to the kernel after every use and page faults slow PyTorch 2-3x.
 """
@@ -104,14 +105,16 @@ def dice_bce(truth, prob, eps=1e-6, smooth=1.0):
 
 
 def timed(fn, warmup, steps):
+    """Median wall ms of `steps` calls after `warmup`, and mean process CPU ms (all threads) per call."""
     for _ in range(warmup):
         fn()
     times = []
+    cpu0 = time.process_time()
     for _ in range(steps):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - cpu0) * 1000 / steps
 
 
 def main():
@@ -149,13 +152,15 @@ def main():
         with torch.no_grad():
             decoder(encoder(x)).sum().item()
 
-    train_ms = timed(train_step, args.warmup, args.steps)
-    infer_ms = timed(infer_step, args.warmup, args.steps)
+    train_ms, train_cpu_ms = timed(train_step, args.warmup, args.steps)
+    infer_ms, infer_cpu_ms = timed(infer_step, args.warmup, args.steps)
     print(json.dumps({
         "train_img_s": args.batch * 1000 / train_ms,
         "infer_img_s": args.batch * 1000 / infer_ms,
         "train_ms": train_ms,
         "infer_ms": infer_ms,
+        "train_cpu_ms": train_cpu_ms,
+        "infer_cpu_ms": infer_cpu_ms,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }))

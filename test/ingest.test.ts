@@ -93,7 +93,8 @@ describe('medseg ingest resumes after a kill', () => {
       }, 20);
       child.on('exit', (_code, signal) => {
         clearInterval(timer);
-        signal === 'SIGKILL' ? resolve() : reject(new Error('ingest finished before it could be killed'));
+        if (signal === 'SIGKILL') resolve();
+        else reject(new Error('ingest finished before it could be killed'));
       });
     });
     expect(existsSync(join(interrupted, 'manifest.json'))).toBe(false);

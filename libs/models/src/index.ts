@@ -18,7 +18,7 @@ export { resizeBilinear, resizeNearest } from './lib/resize.js';
 export type { SliceCase, SliceSet } from './lib/slice-set.js';
 export { buildSliceSet, intensityRange } from './lib/slice-set.js';
 export type { CheckpointContents, NamedTensor } from './lib/checkpoint.js';
-export { checkpointFolder, loadCheckpoint, saveCheckpoint } from './lib/checkpoint.js';
+export { checkpointFolder, copyUnetWeights, loadCheckpoint, saveCheckpoint } from './lib/checkpoint.js';
 export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings, TrainState, TrainingBatch } from './lib/train.js';
 export { epochOutcome, learningRateAt, trainUnet, validateTrainSettings, validationDice } from './lib/train.js';
 export type { PredictSlicesOptions } from './lib/predict-slices.js';
@@ -35,3 +35,4 @@ export { autoOrder, backendChoices, cpuBackendWarning, selectBackend } from './l
 export { BackendUnavailableError } from './lib/backend/backendUnavailableError.js';
 export { activateWasmBackend, wasmBinaryFolder } from './lib/backend/wasmBackend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './lib/backend/registerWasmTrainingKernels.js';
+export { registerCpuKernelFixes } from './lib/backend/registerCpuKernelFixes.js';

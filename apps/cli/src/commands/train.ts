@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type AugmentPreset, augmentPresets, createAugmentPipeline, normalizedRange, type NormalizationSpec, readDatasetManifest } from '@medseg/data';
 import {
@@ -7,6 +7,8 @@ import {
   backbones,
   buildUnet,
   type CheckpointContents,
+  checkpointFolder,
+  copyUnetWeights,
   defaultDecoderFilters,
   intensityRange,
   loadCheckpoint,
@@ -75,6 +77,7 @@ export const trainCommand: CommandModule = {
       .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
       .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
+      .option('--init-from <run>', "start from a run's weights (its best/, else last/): a second phase with --unfreeze-from")
       .option('--resume', 'continue the run in --out from its last checkpoint (after a kill or Ctrl-C)')
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
@@ -124,6 +127,17 @@ export const trainCommand: CommandModule = {
         weightsOptions: { env: context.env },
         ...(options['unfreezeFrom'] === undefined ? {} : { unfreezeFrom: options['unfreezeFrom'] as string }),
       });
+      if (options['initFrom'] !== undefined) {
+        const from = resolve(context.cwd, options['initFrom'] as string);
+        const source = await loadCheckpoint((await checkpointFolder(join(from, 'best'))) !== null ? join(from, 'best') : join(from, 'last'));
+        try {
+          copyUnetWeights(source.unet, unet);
+        } finally {
+          source.unet.dispose();
+          for (const list of Object.values(source.optimizers)) for (const w of list) w.tensor.dispose();
+        }
+        writeLine(context.stderr, `initialised from ${from}`);
+      }
     }
     const manifest = await readDatasetManifest(dataset);
     const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, manifest);
@@ -139,11 +153,13 @@ export const trainCommand: CommandModule = {
     };
     process.once('SIGINT', onSigint);
     let bar: Progress | undefined;
+    let lastDice: number | undefined;
     const onEvent = (event: TrainEvent) => {
       if (event.type === 'batch') {
         bar ??= createProgress(context, `epoch ${event.epoch + 1}/${event.epochs}`, event.batches);
-        bar.update(event.batch, `loss ${event.loss.toFixed(4)}`);
+        bar.update(event.batch, `loss ${event.loss.toFixed(4)}${lastDice === undefined ? '' : ` | val Dice ${f3(lastDice)} (epoch ${event.epoch})`}`);
       } else if (event.type === 'epoch') {
+        lastDice = event.valDicePatient;
         bar?.stop();
         bar = undefined;
         writeLine(

@@ -63,6 +63,16 @@ function setNamedWeights(model: tf.LayersModel, values: Map<string, tf.Tensor>, 
   }
 }
 
+/**
+ * Copies every weight of `from` into `to` by layer name (BN statistics included): how a second, unfrozen
+ * phase starts from a frozen run's checkpoint. Both must have the same architecture.
+ */
+export function copyUnetWeights(from: Unet, to: Unet): void {
+  const values = new Map([...namedWeights(from.encoder.model), ...namedWeights(from.decoder)].map((w) => [w.name, w.tensor]));
+  setNamedWeights(to.encoder.model, values, 'copyUnetWeights');
+  setNamedWeights(to.decoder, values, 'copyUnetWeights');
+}
+
 export interface CheckpointContents {
   unet: Unet;
   /** Optimiser weights as `getWeights()` gave them, per optimiser name ('decoder', 'encoder'). */

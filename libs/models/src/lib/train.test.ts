@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sharedPath } from '@medseg/data/testing';
 import { selectBackend } from './backend/selectBackend.js';
-import { loadCheckpoint, namedWeights } from './checkpoint.js';
+import { copyUnetWeights, loadCheckpoint, namedWeights } from './checkpoint.js';
 import { predictSlices } from './predict-slices.js';
 import { syntheticSliceSet } from '../testing/synthetic-slices.js';
 import { type TrainEvent, type TrainSettings, epochOutcome, learningRateAt, trainUnet } from './train.js';
@@ -125,6 +125,11 @@ describe('trainUnet', () => {
     const loaded = await loadCheckpoint(join(dir, 'last'));
     expect(loaded.unet.config).toEqual(unet.config);
     expect(Buffer.compare(Buffer.from(predictSlices(loaded.unet, val.images, val.count).buffer), Buffer.from(before.buffer))).toBe(0);
+    // A second phase (unfrozen top blocks) starts from the same function.
+    const phase2 = await buildUnet({ ...model, unfreezeFrom: 'conv_dw_13' });
+    copyUnetWeights(loaded.unet, phase2);
+    expect(Buffer.compare(Buffer.from(predictSlices(phase2, val.images, val.count).buffer), Buffer.from(before.buffer))).toBe(0);
+    phase2.dispose();
     const best = await loadCheckpoint(join(dir, 'best'));
     const bestDice = Math.max(...result.state.history.map((h) => h.valDicePatient));
     expect((best.state as { best: { valDicePatient: number } }).best.valDicePatient).toBe(bestDice);

@@ -4,6 +4,7 @@ import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwiseConv2dBackpropFilterWasm.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwiseConv2dBackpropInputWasm.js';
 import { registerBatchNormGradWasm } from './batchNormGradWasm.js';
+import { leadingAxesReductionWasm } from './leadingAxesReductionWasm.js';
 import { resizeNearestNeighborGradWasm } from './resizeNearestNeighborGradWasm.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -11,7 +12,8 @@ type Attrs = Parameters<typeof conv2dBackpropFilterWasm>[2] &
   Parameters<typeof conv2dBackpropInputWasm>[2] &
   Parameters<typeof depthwiseConv2dBackpropFilterWasm>[2] &
   Parameters<typeof depthwiseConv2dBackpropInputWasm>[2] &
-  Parameters<typeof resizeNearestNeighborGradWasm>[2];
+  Parameters<typeof resizeNearestNeighborGradWasm>[2] &
+  Parameters<typeof leadingAxesReductionWasm>[2];
 
 /** The kernels this module provides for the wasm backend, by tfjs kernel name. */
 export const wasmTrainingKernelNames = [
@@ -20,6 +22,8 @@ export const wasmTrainingKernelNames = [
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
   'ResizeNearestNeighborGrad',
+  'Sum',
+  'Mean',
 ] as const;
 
 function tensor4d(args: KernelArgs, name: string): tf.Tensor4D {
@@ -27,6 +31,12 @@ function tensor4d(args: KernelArgs, name: string): tf.Tensor4D {
   // The engine hands kernels the Tensor objects themselves, so they can go straight into tf ops.
   if (!(info instanceof tf.Tensor) || info.rank !== 4) throw new Error(`wasm training kernel: input ${name} must be a 4-D tensor`);
   return info as tf.Tensor4D;
+}
+
+function tensorOf(args: KernelArgs, name: string): tf.Tensor {
+  const info = args.inputs[name];
+  if (!(info instanceof tf.Tensor)) throw new Error(`wasm training kernel: input ${name} must be a tensor`);
+  return info;
 }
 
 function attrsOf(args: KernelArgs): Attrs {
@@ -75,14 +85,22 @@ const configs: readonly tf.KernelConfig[] = [
       resizeNearestNeighborGradWasm(tensor4d(args, 'images'), tensor4d(args, 'dy'), attrsOf(args)) ??
       stock(args, 'ResizeNearestNeighborGrad'),
   },
+  ...(['Sum', 'Mean'] as const).map(
+    (kind): tf.KernelConfig => ({
+      kernelName: kind,
+      backendName: 'wasm',
+      kernelFunc: (args) => leadingAxesReductionWasm(kind, tensorOf(args, 'x'), attrsOf(args)) ?? stock(args, kind),
+    }),
+  ),
 ];
 
 /**
  * Registers (once per process) what lets the wasm backend train a U-Net at speed: the missing convolution
  * gradients (Conv2DBackpropFilter, the depthwise pair) and a faster Conv2DBackpropInput, all composed from
- * the backend's XNNPACK convolutions; an XNNPACK ResizeNearestNeighborGrad for integer upsampling; and a
- * FusedBatchNorm gradient without the full-size Tile (active only while wasm is the backend). The stock kernels
- * stay as fallbacks for geometries ours do not cover.
+ * the backend's XNNPACK convolutions; an XNNPACK ResizeNearestNeighborGrad for integer upsampling; GEMM-based
+ * Sum and Mean over all but the last axis (BatchNormalization's moments); and a FusedBatchNorm gradient
+ * without the full-size Tile (active only while wasm is the backend). The stock kernels stay as fallbacks for
+ * geometries ours do not cover.
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of configs) {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from './backendUnavailableError.js';
+import { registerCpuKernelFixes } from './registerCpuKernelFixes.js';
 import { activateWasmBackend } from './wasmBackend.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -21,16 +22,16 @@ export interface SelectedBackend {
 }
 
 export const cpuBackendWarning =
-  'WARNING: medseg is running on the pure-JavaScript "cpu" backend, about 100x slower than "wasm" for ' +
+  'WARNING: medseg is running on the pure-JavaScript "cpu" backend, about 50x slower than "wasm" for ' +
   'inference and too slow to train a U-Net. Use --backend wasm (or install @tensorflow/tfjs-node or ' +
   '@tensorflow/tfjs-node-gpu) unless you are debugging.';
 
 // Specifiers held in variables: the native packages are optional dependencies, so TypeScript must not
 // require their types, and a missing package must surface as a rejected import at run time.
-const tfjsNodeGpu: string = '@tensorflow/tfjs-node-gpu';
-const tfjsNode: string = '@tensorflow/tfjs-node';
-const tfjsWebgpu: string = '@tensorflow/tfjs-backend-webgpu';
-const dawn: string = 'webgpu';
+const tfjsNodeGpu = '@tensorflow/tfjs-node-gpu';
+const tfjsNode = '@tensorflow/tfjs-node';
+const tfjsWebgpu = '@tensorflow/tfjs-backend-webgpu';
+const dawn = 'webgpu';
 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -55,24 +56,30 @@ async function activateTensorflow(name: 'tensorflow-gpu' | 'tensorflow'): Promis
 }
 
 async function activateWebgpu(): Promise<SelectedBackend> {
-  let create: (options: string[]) => { requestAdapter(options?: object): Promise<unknown> };
-  let globals: Record<string, unknown>;
-  try {
-    ({ create, globals } = (await import(dawn)) as { create: typeof create; globals: typeof globals });
-    await import(tfjsWebgpu);
-  } catch (error) {
-    throw new BackendUnavailableError(
+  const missing = (error: unknown) =>
+    new BackendUnavailableError(
       'webgpu',
       `cannot load ${tfjsWebgpu} and ${dawn} (${reasonOf(error)}). Install them with ` +
         `\`npm install ${tfjsWebgpu}@4.22.0 ${dawn}\` (Dawn, prebuilt for linux-x64, macOS and Windows).`,
       { cause: error },
     );
+  let dawnModule: { create: (options: string[]) => { requestAdapter(options?: object): Promise<unknown> }; globals: object };
+  try {
+    dawnModule = (await import(dawn)) as typeof dawnModule;
+  } catch (error) {
+    throw missing(error);
   }
-  // tfjs-backend-webgpu looks for navigator.gpu and the WebGPU constants (GPUBufferUsage...) as globals.
-  const gpu = create([]);
-  Object.assign(globalThis, globals);
+  // tfjs-backend-webgpu registers itself at import only if navigator.gpu exists, and uses the WebGPU constants
+  // (GPUBufferUsage...) as globals: install Dawn's first.
+  const gpu = dawnModule.create([]);
+  Object.assign(globalThis, dawnModule.globals);
   const navigator = (globalThis as { navigator?: object }).navigator ?? {};
   Object.defineProperty(globalThis, 'navigator', { value: { ...navigator, gpu }, configurable: true, writable: true });
+  try {
+    await import(tfjsWebgpu);
+  } catch (error) {
+    throw missing(error);
+  }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null || adapter === undefined) {
     throw new BackendUnavailableError(
@@ -108,6 +115,7 @@ async function activateWasm(): Promise<SelectedBackend> {
 
 async function activateCpu(): Promise<SelectedBackend> {
   if (!(await tf.setBackend('cpu'))) throw new BackendUnavailableError('cpu', 'the pure-JavaScript backend failed to start');
+  registerCpuKernelFixes();
   return { name: 'cpu', tfjsBackend: 'cpu', description: 'cpu (pure JavaScript)', warning: cpuBackendWarning, skipped: [] };
 }
 
