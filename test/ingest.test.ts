@@ -143,6 +143,6 @@ describe('medseg ingest with bad input', () => {
   it('exits 2 for a bad option value', () => {
     const result = runMedseg(['ingest', '--images', '.', '--out', temporaryFolder('usage'), '--val', '3']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/--val must be a fraction/);
+    expect(result.stderr).toMatch(/option '--val <fraction>' argument '3' is invalid\. expected a number from 0 to 1/);
   });
 });

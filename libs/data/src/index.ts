@@ -55,6 +55,7 @@ export { writeNifti, encodeNifti } from './lib/nifti/writeNifti.js';
 export { NiftiDatatype } from './lib/nifti/niftiDatatype.js';
 export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
+export { pathExists } from './lib/fs/pathExists.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --
 export { MaskError } from './lib/masks/maskErrors.js';
@@ -81,7 +82,7 @@ export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';
 export type { MaskSource, CaseMask } from './lib/dataset/buildCaseMask.js';
 export { buildCaseMask } from './lib/dataset/buildCaseMask.js';
 export type { MaskCandidates } from './lib/dataset/pairMaskSources.js';
-export { pairMaskSources } from './lib/dataset/pairMaskSources.js';
+export { caseIdFor, pairMaskSources } from './lib/dataset/pairMaskSources.js';
 export { DatasetError, readDatasetManifest, readDatasetCase } from './lib/dataset/readDataset.js';
 export type { IngestOptions, IngestProgress, IngestResult } from './lib/dataset/ingestDataset.js';
 export { ingestDataset } from './lib/dataset/ingestDataset.js';

@@ -1,17 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type AugmentConfig, AugmentConfigError, augmentPresets, type AugmentPreset, augmentPreview, validateAugmentConfig, writeFileAtomic } from '@medseg/data';
 import type { CommandModule } from '../command.js';
+import { integer } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
-
-function integer(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
 /** A JSON config file (the same shape as the presets), validated with the field at fault named. */
 async function readConfig(path: string): Promise<AugmentConfig> {

@@ -2,21 +2,8 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { emptyRules, type EmptyRule, metricsJson, runEvaluation, textSummary, writeReports } from '@medseg/eval';
 import type { CommandModule } from '../command.js';
+import { integer, nonNegativeNumber } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
-
-function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got '${value}'`);
-  return n;
-}
-
-function integer(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
 function labelList(value: string): number[] {
   const labels = value.split(',').map((v) => Number(v.trim()));

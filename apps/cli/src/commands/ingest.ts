@@ -1,20 +1,14 @@
 import { type IngestProgress, ingestDataset } from '@medseg/data';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
-import { UsageError } from '../errors.js';
+import { integer, positive, share } from '../options.js';
 import { createProgress } from '../progress.js';
 
-function parseFraction(name: string, value: unknown): number {
-  const number = Number(value);
-  if (!(number >= 0 && number <= 1)) throw new UsageError(`${name} must be a fraction between 0 and 1, got '${String(value)}'`);
-  return number;
-}
-
-function parseSize(value: unknown): [number, number] {
-  const parts = String(value).split(/[x,]/).map(Number);
+function size(value: string): [number, number] {
+  const parts = value.split(/[x,]/).map(Number);
   const [w, h] = parts.length === 1 ? [parts[0]!, parts[0]!] : [parts[0]!, parts[1]!];
-  if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new UsageError(`--size must be N or WxH in pixels, got '${String(value)}'`);
+  if (!Number.isInteger(w) || !Number.isInteger(h) || w < 1 || h < 1) throw new InvalidArgumentError(`expected N or WxH in pixels, got '${value}'`);
   return [w, h];
 }
 
@@ -27,36 +21,35 @@ export const ingestCommand: CommandModule = {
       .requiredOption('--out <dir>', 'dataset folder to write (re-running resumes)')
       .option('--masks <path>', 'extra masks: a folder of RTSTRUCT/SEG, NAME.nii[.gz] label maps or NAME/ folders of PNG slices (NAME = case, patient or series UID), or one file')
       .option('--roi <pattern...>', "RTSTRUCT ROI name patterns, one class each ('GTV*'); default: all ROIs as one class")
-      .option('--seed <n>', 'split seed', '0')
-      .option('--val <fraction>', 'fraction of patients for validation', '0.2')
-      .option('--test <fraction>', 'fraction of patients for testing', '0')
+      .option('--seed <n>', 'split seed', integer(0), 0)
+      .option('--val <fraction>', 'fraction of patients for validation', share, 0.2)
+      .option('--test <fraction>', 'fraction of patients for testing', share, 0)
       .option('--val-patients <patterns>', "patients forced into validation, comma-separated ID patterns ('STS_03*')")
       .option('--test-patients <patterns>', 'patients forced into test')
-      .option('--spacing <mm>', 'resample every slice to this in-plane spacing (image linear, mask nearest)')
-      .option('--size <WxH>', 'crop or pad every slice to this size around its centre')
+      .option('--spacing <mm>', 'resample every slice to this in-plane spacing (image linear, mask nearest)', positive)
+      .option('--size <WxH>', 'crop or pad every slice to this size around its centre', size)
       .option('--normalize <spec>', 'auto | none | window[:NAME|:C,W] | percentile[:LO,HI] | zscore[:LO,HI]', 'auto')
       .option('--drop-empty', 'train only on slices with foreground (they are all stored)')
-      .option('--seg-threshold <t>', 'threshold for fractional SEGs', '0.5')
+      .option('--seg-threshold <t>', 'threshold for fractional SEGs', share, 0.5)
       .option('--json', 'print the manifest summary as JSON'),
   async run(_args, options, context: CliContext) {
-    const spacing = options['spacing'] === undefined ? undefined : Number(options['spacing']);
-    if (spacing !== undefined && !(spacing > 0)) throw new UsageError(`--spacing must be a positive number of mm, got '${String(options['spacing'])}'`);
+    const spacing = options['spacing'] as number | undefined;
     let progress: ReturnType<typeof createProgress> | undefined;
     const result = await ingestDataset({
       images: String(options['images']),
       out: String(options['out']),
       ...(options['masks'] === undefined ? {} : { masks: String(options['masks']) }),
       roi: (options['roi'] as string[] | undefined) ?? [],
-      seed: Number(options['seed']),
-      val: parseFraction('--val', options['val']),
-      test: parseFraction('--test', options['test']),
+      seed: options['seed'] as number,
+      val: options['val'] as number,
+      test: options['test'] as number,
       ...(options['valPatients'] === undefined ? {} : { valPatients: String(options['valPatients']) }),
       ...(options['testPatients'] === undefined ? {} : { testPatients: String(options['testPatients']) }),
       ...(spacing === undefined ? {} : { spacing }),
-      ...(options['size'] === undefined ? {} : { size: parseSize(options['size']) }),
+      ...(options['size'] === undefined ? {} : { size: options['size'] as [number, number] }),
       normalize: String(options['normalize']),
       emptySlices: options['dropEmpty'] ? 'drop' : 'keep',
-      segThreshold: parseFraction('--seg-threshold', options['segThreshold']),
+      segThreshold: options['segThreshold'] as number,
       onProgress: (event: IngestProgress) => {
         progress ??= createProgress(context, 'ingest', event.total);
         progress.update(event.index + 1, `${event.caseId} ${event.status}`);

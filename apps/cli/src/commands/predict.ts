@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   type DatasetCase,
   defaultNormalization,
@@ -18,35 +17,16 @@ import {
   writeFileAtomic,
   writeNifti,
   NiftiDatatype,
+  caseIdFor,
+  pathExists,
 } from '@medseg/data';
 import { type BackendChoice, backendChoices, checkpointFolder, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
 import type { CommandModule } from '../command.js';
+import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../progress.js';
 
-function fraction(value: string): number {
-  const n = Number(value);
-  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a number between 0 and 1, got '${value}'`);
-  return n;
-}
-
-function integer(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `RUN` (its best/, else last/) or a checkpoint folder itself. */
 async function resolveCheckpoint(model: string): Promise<string> {
@@ -57,10 +37,6 @@ async function resolveCheckpoint(model: string): Promise<string> {
 }
 
 /** File-name-safe case id from a patient ID, as `medseg ingest` names cases. */
-function caseIdFor(patientId: string): string {
-  return patientId.trim().replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'case';
-}
-
 interface PredictedCase {
   id: string;
   seriesInstanceUid: string;
@@ -129,7 +105,7 @@ async function* datasetInputs(dataset: string, split: string, context: CliContex
   for (const entry of cases) {
     const { image } = await readDatasetCase(dataset, entry);
     let series: DicomSeriesVolume | undefined;
-    if (sameGrid && (await exists(entry.source.firstImage))) {
+    if (sameGrid && (await pathExists(entry.source.firstImage))) {
       const scan = await scanDicomTree(dirname(entry.source.firstImage));
       const info = scan.series.find((s) => s.seriesInstanceUid === entry.seriesInstanceUid);
       if (info !== undefined) series = await readDicomSeries(info);
@@ -159,7 +135,7 @@ export const predictCommand: CommandModule = {
     const modelDir = resolve(context.cwd, options['model'] as string);
     const input = resolve(context.cwd, options['input'] as string);
     const out = resolve(context.cwd, options['out'] as string);
-    if (!(await exists(input))) throw new UsageError(`--input ${input}: no such file or folder`);
+    if (!(await pathExists(input))) throw new UsageError(`--input ${input}: no such file or folder`);
     const checkpoint = await resolveCheckpoint(modelDir);
     const backend = await selectBackend(options['backend'] as BackendChoice);
     writeLine(context.stderr, `backend: ${backend.description}`);
@@ -168,7 +144,7 @@ export const predictCommand: CommandModule = {
     const settings = training as TrainSettings;
     const classes = settings.dataset?.classes ?? ['background', 'foreground'];
     const normalization = settings.dataset?.normalization as NormalizationSpec | undefined;
-    const isDataset = await exists(join(input, 'manifest.json'));
+    const isDataset = await pathExists(join(input, 'manifest.json'));
     const inputs = isDataset ? datasetInputs(input, options['split'] as string, context) : dicomInputs(input, normalization, context);
     const predictOptions = {
       batchSize: options['batchSize'] as number,

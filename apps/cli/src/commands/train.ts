@@ -23,26 +23,13 @@ import {
   type Unet,
 } from '@medseg/models';
 import type { CommandModule } from '../command.js';
+import { integer, positive } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
 import { createProgress, type Progress } from '../progress.js';
-
-function integer(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
 
 function multipleOf32(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 32 || n % 32 !== 0) throw new InvalidArgumentError(`expected a multiple of 32 (the encoder's stride), got '${value}'`);
-  return n;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
   return n;
 }
 

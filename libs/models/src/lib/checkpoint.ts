@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ModelLoadError } from './errors.js';
 import type { Unet, UnetConfig } from './unet.js';
 import { buildUnet } from './unet.js';
+import { pathExists } from '@medseg/data';
 
 /** A tensor with a name, as optimisers' `getWeights()` return them. */
 export interface NamedTensor {
@@ -91,14 +92,6 @@ export interface CheckpointMeta {
   training: unknown;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Writes a checkpoint folder atomically: everything goes to `<dir>.tmp`, which then replaces `<dir>` by two
@@ -134,15 +127,15 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
   await writeFile(join(tmp, 'state.json'), `${JSON.stringify(contents.state, null, 2)}\n`);
   const old = `${dir}.old`;
   await rm(old, { recursive: true, force: true });
-  if (await exists(dir)) await rename(dir, old);
+  if (await pathExists(dir)) await rename(dir, old);
   await rename(tmp, dir);
   await rm(old, { recursive: true, force: true });
 }
 
 /** The folder to read: `dir`, or `dir.old` when a save was cut between its two renames. */
 export async function checkpointFolder(dir: string): Promise<string | null> {
-  if (await exists(join(dir, 'state.json'))) return dir;
-  if (await exists(join(`${dir}.old`, 'state.json'))) return `${dir}.old`;
+  if (await pathExists(join(dir, 'state.json'))) return dir;
+  if (await pathExists(join(`${dir}.old`, 'state.json'))) return `${dir}.old`;
   return null;
 }
 

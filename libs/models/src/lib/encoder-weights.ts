@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { BackboneSpec } from './backbones.js';
 import { EncoderWeightsError } from './errors.js';
+import { pathExists } from '@medseg/data';
 
 /** `imagenet` (official URL, cached), `none` (random encoder), or a local folder / model.json. */
 export type EncoderWeightsSource = string;
@@ -24,14 +25,6 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Turns `--encoder-weights` into the `model.json` to load, or null for `none`.
@@ -50,7 +43,7 @@ export async function resolveEncoderWeights(
   if (source !== 'imagenet') {
     const path = resolve(source);
     const modelJson = path.endsWith('.json') ? path : join(path, 'model.json');
-    if (!(await exists(modelJson))) {
+    if (!(await pathExists(modelJson))) {
       throw new EncoderWeightsError('no model.json here: pass a folder holding a TF.js layers model.json and its shards', { path });
     }
     return modelJson;
@@ -58,7 +51,7 @@ export async function resolveEncoderWeights(
   const dir = join(options.cacheDir ?? defaultCacheDir(options.env), 'encoders', backbone.name);
   const modelJson = join(dir, 'model.json');
   const checksumsPath = join(dir, 'checksums.json');
-  if (await exists(checksumsPath)) {
+  if (await pathExists(checksumsPath)) {
     await verifyCache(dir, checksumsPath);
     return modelJson;
   }
