@@ -13,3 +13,32 @@ export function sharedPath(...parts: string[]): string {
 
 /** Debian's Python, which owns python3-pydicom, -nibabel, -scipy and -skimage (not the pyenv one on PATH). */
 export const debianPython = '/usr/bin/python3';
+
+/**
+ * Evaluates a numpy/scipy expression on a row-major float32 plane, bound to `a` (float64, height x width, with
+ * `np` and scipy's `ndimage` imported), in Debian's Python, and returns the result as float32.
+ */
+export async function numpyOnPlane(plane: Float32Array, height: number, width: number, expression: string): Promise<Float32Array> {
+  const { spawnSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const file = resolve(mkdtempSync(resolve(tmpdir(), 'medseg-numpy-')), 'plane.f32');
+  writeFileSync(file, plane);
+  const script = `import sys, numpy as np
+from scipy import ndimage
+a = np.fromfile(sys.argv[1], dtype='<f4').reshape(${height}, ${width}).astype(np.float64)
+sys.stdout.buffer.write(np.ascontiguousarray(${expression}).astype('<f4').tobytes())`;
+  const result = spawnSync(debianPython, ['-c', script, file], { maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(result.stderr.toString());
+  return new Float32Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength / 4);
+}
+
+/** One axial slice of an IBSI STS case (image and mask, row-major), read from ../shared. */
+export async function readStsSlice(patient: string, z: number): Promise<{ image: Float32Array; mask: Uint8Array; width: number; height: number }> {
+  const { readNifti } = await import('./lib/nifti/readNifti.js');
+  const image = await readNifti(sharedPath(`data/sts/nifti/${patient}/MR_T1_image.nii.gz`));
+  const labels = await readNifti(sharedPath(`data/sts/nifti/${patient}/MR_T1_mask.nii.gz`));
+  const [width, height] = image.shape;
+  const range = [z * width * height, (z + 1) * width * height] as const;
+  return { image: Float32Array.from(image.data.subarray(...range)), mask: Uint8Array.from(labels.data.subarray(...range)), width, height };
+}

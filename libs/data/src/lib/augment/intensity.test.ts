@@ -1,26 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { debianPython, sharedPath } from '../../testing.js';
-import { readNifti } from '../nifti/readNifti.js';
+import { numpyOnPlane as numpy, readStsSlice } from '../../testing.js';
 import { gaussianBlur } from './gaussianBlur.js';
 import { addGaussianNoise, adjustContrast, adjustGamma, scaleIntensity } from './intensity.js';
 import { simulateLowResolution } from './lowResolution.js';
 
-/** Evaluates a numpy/scipy expression on the plane `a` (float64, h x w) and returns it as float32. */
-function numpy(plane: Float32Array, height: number, width: number, expression: string): Float32Array {
-  const file = join(mkdtempSync(join(tmpdir(), 'medseg-intensity-')), 'plane.f32');
-  writeFileSync(file, plane);
-  const script = `import sys, numpy as np
-from scipy import ndimage
-a = np.fromfile(sys.argv[1], dtype='<f4').reshape(${height}, ${width}).astype(np.float64)
-sys.stdout.buffer.write(np.ascontiguousarray(${expression}).astype('<f4').tobytes())`;
-  const result = spawnSync(debianPython, ['-c', script, file], { maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(result.stderr.toString());
-  return new Float32Array(result.stdout.buffer, result.stdout.byteOffset, result.stdout.byteLength / 4);
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);
@@ -34,35 +17,33 @@ let height: number;
 let width: number;
 
 beforeAll(async () => {
-  const volume = await readNifti(sharedPath('data/sts/nifti/STS_002/MR_T1_image.nii.gz'));
-  [width, height] = volume.shape;
-  const z = 17;
+  let raw: Float32Array;
+  ({ image: raw, width, height } = await readStsSlice('STS_002', 17));
   // z-score the slice as ingest does, so the magnitudes match those the presets assume.
-  const raw = Float32Array.from(volume.data.subarray(z * width * height, (z + 1) * width * height));
   const mean = raw.reduce((s, v) => s + v, 0) / raw.length;
   const std = Math.sqrt(raw.reduce((s, v) => s + (v - mean) ** 2, 0) / raw.length);
   image = raw.map((v) => (v - mean) / std);
 });
 
-describe('intensity transforms on a real slice', () => {
-  it('brightness, contrast and gamma match their numpy closed forms', () => {
-    expect(maxAbsDiff(scaleIntensity(image, 1.2), numpy(image, height, width, 'a * 1.2'))).toBeLessThan(1e-5);
-    expect(maxAbsDiff(adjustContrast(image, 1.3), numpy(image, height, width, 'np.clip((a - a.mean()) * 1.3 + a.mean(), a.min(), a.max())'))).toBeLessThan(1e-4);
-    expect(maxAbsDiff(adjustContrast(image, 0.7), numpy(image, height, width, '(a - a.mean()) * 0.7 + a.mean()'))).toBeLessThan(1e-4);
+describe('intensity transforms on a real slice', async () => {
+  it('brightness, contrast and gamma match their numpy closed forms', async () => {
+    expect(maxAbsDiff(scaleIntensity(image, 1.2), await numpy(image, height, width, 'a * 1.2'))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(adjustContrast(image, 1.3), await numpy(image, height, width, 'np.clip((a - a.mean()) * 1.3 + a.mean(), a.min(), a.max())'))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(adjustContrast(image, 0.7), await numpy(image, height, width, '(a - a.mean()) * 0.7 + a.mean()'))).toBeLessThan(1e-4);
     for (const gamma of [0.7, 1.5]) {
-      const expected = numpy(image, height, width, `((a - a.min()) / (a.max() - a.min())) ** ${gamma} * (a.max() - a.min()) + a.min()`);
+      const expected = await numpy(image, height, width, `((a - a.min()) / (a.max() - a.min())) ** ${gamma} * (a.max() - a.min()) + a.min()`);
       expect(maxAbsDiff(adjustGamma(image, gamma), expected)).toBeLessThan(1e-4);
     }
   });
 
-  it('blurs exactly as scipy.ndimage.gaussian_filter(mode="nearest", truncate=3)', () => {
+  it('blurs exactly as scipy.ndimage.gaussian_filter(mode="nearest", truncate=3)', async () => {
     for (const sigma of [0.5, 1, 1.5]) {
-      const expected = numpy(image, height, width, `ndimage.gaussian_filter(a, ${sigma}, mode='nearest', truncate=3.0)`);
+      const expected = await numpy(image, height, width, `ndimage.gaussian_filter(a, ${sigma}, mode='nearest', truncate=3.0)`);
       expect(maxAbsDiff(gaussianBlur(image, height, width, sigma), expected)).toBeLessThan(1e-4);
     }
   });
 
-  it('adds zero-mean noise of the requested standard deviation, repeatable from its seed', () => {
+  it('adds zero-mean noise of the requested standard deviation, repeatable from its seed', async () => {
     const noisy = addGaussianNoise(image, 0.3, 11);
     expect(noisy).toEqual(addGaussianNoise(image, 0.3, 11));
     expect(noisy).not.toEqual(addGaussianNoise(image, 0.3, 12));
@@ -79,7 +60,7 @@ describe('intensity transforms on a real slice', () => {
     expect(Math.abs(Math.sqrt(sumSq / n) - 0.3)).toBeLessThan(0.012);
   });
 
-  it('simulates low resolution: identity at zoom 1, blocky-then-smooth at 0.5, values within the original range', () => {
+  it('simulates low resolution: identity at zoom 1, blocky-then-smooth at 0.5, values within the original range', async () => {
     expect(simulateLowResolution(image, height, width, 1)).toEqual(image);
     const low = simulateLowResolution(image, height, width, 0.5);
     const [min, max] = [Math.min(...image), Math.max(...image)];
@@ -92,7 +73,7 @@ describe('intensity transforms on a real slice', () => {
     const [h, w] = [80, 100];
     const even = new Float32Array(h * w);
     for (let y = 0; y < h; y++) even.set(image.subarray(y * width, y * width + w), y * w);
-    const expected = numpy(even, h, w, "ndimage.zoom(a[1::2, 1::2], 2, order=1, mode='nearest', grid_mode=True)");
+    const expected = await numpy(even, h, w, "ndimage.zoom(a[1::2, 1::2], 2, order=1, mode='nearest', grid_mode=True)");
     expect(maxAbsDiff(simulateLowResolution(even, h, w, 0.5), expected)).toBeLessThan(1e-4);
   });
 });
