@@ -88,6 +88,8 @@ export type { IngestOptions, IngestProgress, IngestResult } from './lib/dataset/
 export { ingestDataset } from './lib/dataset/ingestDataset.js';
 
 // -- augmentation --
+export type { BackgroundAugmenter } from './lib/augment/backgroundAugmenter.js';
+export { createBackgroundAugmenter } from './lib/augment/backgroundAugmenter.js';
 export type { SliceBatch, SlicePair } from './lib/augment/sliceBatch.js';
 export { sliceBatchFromVolumes, slicePair, stackSlicePairs } from './lib/augment/sliceBatch.js';
 export type { AugmentConfig, AugmentPreset, Range as AugmentRange } from './lib/augment/augmentConfig.js';

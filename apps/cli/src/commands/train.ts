@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type AugmentPreset, augmentPresets, createAugmentPipeline, normalizedRange, type NormalizationSpec, readDatasetManifest } from '@medseg/data';
+import { type AugmentPreset, augmentPresets, createBackgroundAugmenter, type Rng, normalizedRange, type NormalizationSpec, readDatasetManifest } from '@medseg/data';
 import {
   type BackendChoice,
   backendChoices,
@@ -18,6 +18,7 @@ import {
   ModelOptionsError,
   selectBackend,
   type TrainEvent,
+  type TrainingBatch,
   type TrainSettings,
   trainUnet,
   type Unet,
@@ -130,7 +131,9 @@ export const trainCommand: CommandModule = {
     const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, manifest);
     const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, manifest);
     writeLine(context.stderr, `data: ${train.count} training slices (${train.caseIds.length} cases), ${val.count} validation slices (${val.caseIds.length} cases)`);
-    const pipeline = createAugmentPipeline(settings.augment as AugmentPreset, { seed: settings.seed });
+    // Augmentation runs in a worker thread one batch ahead, on the core the wasm backend leaves free; the
+    // result is the same bytes as running it inline.
+    const augmenter = settings.augment === 'none' ? undefined : createBackgroundAugmenter(settings.augment as AugmentPreset, { seed: settings.seed });
 
     // Ctrl-C saves last/ at the current batch before the process ends; a second Ctrl-C is not intercepted.
     const controller = new AbortController();
@@ -167,7 +170,7 @@ export const trainCommand: CommandModule = {
         val,
         outDir: out,
         settings,
-        augment: (batch, rng) => pipeline.apply(batch, rng),
+        ...(augmenter === undefined ? {} : { augment: (batch: TrainingBatch, rng: Rng) => augmenter.apply(batch, rng) }),
         signal: controller.signal,
         onEvent,
         ...(resume === undefined ? {} : { resume }),
@@ -175,6 +178,7 @@ export const trainCommand: CommandModule = {
     } finally {
       process.removeListener('SIGINT', onSigint);
       bar?.stop();
+      await augmenter?.close();
     }
     const { state, interrupted } = result;
     const summary = {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAugmentPipeline, createBackgroundAugmenter } from '@medseg/data';
 import { sharedPath } from '@medseg/data/testing';
 import { selectBackend } from './backend/selectBackend.js';
 import { copyUnetWeights, loadCheckpoint, namedWeights } from './checkpoint.js';
@@ -80,6 +81,20 @@ describe('trainUnet', () => {
     const c = await run(await tmp('c'), { settings: { ...settings, seed: 6 } });
     expect(Buffer.compare(await weightsOf(a.unet.decoder), await weightsOf(c.unet.decoder))).not.toBe(0);
     [a, b, c].forEach((r) => r.unet.dispose());
+  });
+
+  it('trains to the same weights when the augmentation runs in a worker, one batch ahead, as when it runs inline', async () => {
+    const inline = createAugmentPipeline('light', { seed: settings.seed });
+    const worker = createBackgroundAugmenter('light', { seed: settings.seed });
+    try {
+      const a = await run(await tmp('inline'), { augment: (batch, rng) => inline.apply(batch, rng) });
+      const b = await run(await tmp('worker'), { augment: (batch, rng) => worker.apply(batch, rng) });
+      expect(Buffer.compare(await weightsOf(a.unet.decoder), await weightsOf(b.unet.decoder))).toBe(0);
+      expect(b.result.state.history.map((h) => h.loss)).toEqual(a.result.state.history.map((h) => h.loss));
+      [a, b].forEach((r) => r.unet.dispose());
+    } finally {
+      await worker.close();
+    }
   });
 
   it('resumes after Ctrl-C mid-epoch, and after a crash, to the same weights as an uninterrupted run', async () => {

@@ -77,7 +77,12 @@ export interface TrainOptions {
   /** Run folder: `last/`, `best/` checkpoints and `log.jsonl`. */
   outDir: string;
   settings: TrainSettings;
-  augment?: (batch: TrainingBatch, rng: Rng) => TrainingBatch;
+  /**
+   * Augments a batch. It may return a promise (a pipeline in a worker thread): the loop then starts the next
+   * batch's augmentation before the current step, so both cores work. Each batch's generator depends only on the
+   * epoch and the batch index, so the result is the same whichever way it runs.
+   */
+  augment?: (batch: TrainingBatch, rng: Rng) => TrainingBatch | Promise<TrainingBatch>;
   /** Aborting saves `last/` at the current batch, then returns with `interrupted: true`. */
   signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
@@ -251,9 +256,9 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
       const order = permutation(train.count, epochRng.child('shuffle'));
       const rate = learningRateAt(settings, epoch);
       setRate(decoderOptimizer, rate);
-      for (let b = state.batch; b < batches; b++) {
+      const prepare = (b: number): TrainingBatch | Promise<TrainingBatch> => {
         const indices = order.subarray(b * settings.batchSize, Math.min((b + 1) * settings.batchSize, train.count));
-        let batch: TrainingBatch = {
+        const batch: TrainingBatch = {
           images: new Float32Array(indices.length * plane),
           masks: new Uint8Array(indices.length * plane),
           count: indices.length,
@@ -264,7 +269,17 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
           batch.images.set(train.images.subarray(slice * plane, (slice + 1) * plane), k * plane);
           batch.masks.set(train.masks.subarray(slice * plane, (slice + 1) * plane), k * plane);
         });
-        if (options.augment !== undefined) batch = options.augment(batch, epochRng.child(`augment:${b}`));
+        if (options.augment === undefined) return batch;
+        const augmented = options.augment(batch, epochRng.child(`augment:${b}`));
+        // A prefetched batch that is never awaited (the run was interrupted) must not become an unhandled rejection.
+        if (augmented instanceof Promise) augmented.catch(() => undefined);
+        return augmented;
+      };
+      let upcoming = state.batch < batches ? prepare(state.batch) : undefined;
+      for (let b = state.batch; b < batches; b++) {
+        const batch = await upcoming!;
+        // Start the next batch now: a worker-backed augmenter prepares it while this step trains.
+        upcoming = b + 1 < batches ? prepare(b + 1) : undefined;
         const lossTensor = tf.tidy(() => {
           const x = tf.tensor3d(batch.images, [batch.count, size, size]);
           const y = oneHot(batch.masks, batch.count, size, channels);
