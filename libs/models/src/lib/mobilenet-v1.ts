@@ -32,7 +32,12 @@ export function buildMobilenetV1(options: MobilenetV1Options): tf.LayersModel {
     throw new ModelOptionsError(`buildMobilenetV1: depth must be an integer in 1..${blocks.length}, got ${depth}`);
   }
   const seed = (): number => rng.int(0, 2 ** 31 - 1);
-  const kernel = () => tf.initializers.glorotUniform({ seed: seed() });
+  // A random encoder (`--encoder-weights none`) keeps its BatchNormalization at identity statistics (the encoder
+  // always runs in inference mode), so nothing renormalises its activations: with Glorot init each ReLU halves
+  // their variance and the 1/32 features come out ~1e-16. He init (variance 2/fan_in) keeps them O(1), as a
+  // random ReLU network needs; a depthwise kernel's fan-in is its 3x3 window, not window x channels.
+  const kernel = () => tf.initializers.heNormal({ seed: seed() });
+  const depthwiseKernel = () => tf.initializers.randomNormal({ mean: 0, stddev: Math.sqrt(2 / 9), seed: seed() });
   const bn = (name: string) => tf.layers.batchNormalization({ name, axis: -1, momentum: 0.99, epsilon: 1e-3 });
   const input = tf.input({ shape: [inputSize, inputSize, 3], name: 'input_1' });
   const byName = new Map<string, tf.SymbolicTensor>();
@@ -49,7 +54,7 @@ export function buildMobilenetV1(options: MobilenetV1Options): tf.LayersModel {
   for (let i = 1; i <= depth; i++) {
     const [filters, stride] = blocks[i - 1]!;
     x = tf.layers
-      .depthwiseConv2d({ name: `conv_dw_${i}`, kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: kernel() })
+      .depthwiseConv2d({ name: `conv_dw_${i}`, kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: depthwiseKernel() })
       .apply(x) as tf.SymbolicTensor;
     x = bn(`conv_dw_${i}_bn`).apply(x) as tf.SymbolicTensor;
     x = keep(`conv_dw_${i}_relu`, tf.layers.reLU({ name: `conv_dw_${i}_relu`, maxValue: 6 }).apply(x) as tf.SymbolicTensor);
