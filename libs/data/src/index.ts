@@ -73,7 +73,8 @@ export { resampleVolume, gridWithInPlaneSpacing } from './lib/resample/resampleV
 export type { OverlayTile } from './lib/preview/renderOverlayPng.js';
 export { renderOverlayPng } from './lib/preview/renderOverlayPng.js';
 export type { NormalizationSpec, NormalizationParameters } from './lib/dataset/normalizeIntensity.js';
-export { normalizeIntensity, parseNormalization, defaultNormalization, normalizedRange, percentile } from './lib/dataset/normalizeIntensity.js';
+export { normalizeIntensity, parseNormalization, defaultNormalization, normalizedRange } from './lib/dataset/normalizeIntensity.js';
+export { percentile } from './lib/stats/percentile.js';
 export type { Split, SplitOptions } from './lib/dataset/assignSplit.js';
 export { assignSplit } from './lib/dataset/assignSplit.js';
 export { cropOrPad } from './lib/dataset/cropOrPad.js';

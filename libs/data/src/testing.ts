@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +42,15 @@ export async function readStsSlice(patient: string, z: number): Promise<{ image:
   const [width, height] = image.shape;
   const range = [z * width * height, (z + 1) * width * height] as const;
   return { image: Float32Array.from(image.data.subarray(...range)), mask: Uint8Array.from(labels.data.subarray(...range)), width, height };
+}
+
+/**
+ * Runs a script with Debian's Python (numpy, scipy, skimage, nibabel): `input` arrives as JSON on stdin as
+ * `inp`, and the script prints one JSON value, which is returned. Expectations come from here at test time.
+ */
+export function runPython<T>(script: string, input: unknown = null): T {
+  const prelude = 'import json, sys\ninp = json.loads(sys.stdin.read())\n';
+  const result = spawnSync(debianPython, ['-c', prelude + script], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`python failed (${result.status}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
 }

@@ -17,7 +17,6 @@ export { distanceTransform, squaredDistanceTransform } from './lib/distanceTrans
 export type { SurfaceDistances } from './lib/surfaceDistances.js';
 export { surfaceDistances } from './lib/surfaceDistances.js';
 export { averageSymmetricSurfaceDistance, hausdorffDistance, percentileHausdorffDistance, surfaceDice } from './lib/distanceMetrics.js';
-export { percentile } from './lib/percentile.js';
 export type { ClassMetrics, EmptyState, EvaluateOptions } from './lib/evaluateCase.js';
 export { absentClassMetrics, defaultToleranceMm, evaluateCase } from './lib/evaluateCase.js';
 export type { SliceMetrics } from './lib/evaluateSlices.js';

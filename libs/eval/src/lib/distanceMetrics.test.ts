@@ -7,7 +7,7 @@ import {
 } from './distanceMetrics.js';
 import { evaluateCase } from './evaluateCase.js';
 import type { Grid } from './grid.js';
-import { percentile } from './percentile.js';
+import { percentile } from '@medseg/data';
 import { surfaceDistances } from './surfaceDistances.js';
 
 /**

@@ -1,5 +1,5 @@
 import { MetricArgumentError } from './errors.js';
-import { percentile } from './percentile.js';
+import { percentile } from '@medseg/data';
 import type { SurfaceDistances } from './surfaceDistances.js';
 
 /**

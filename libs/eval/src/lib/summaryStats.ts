@@ -1,5 +1,5 @@
 import type { Rng } from '@medseg/data';
-import { percentile } from './percentile.js';
+import { percentile } from '@medseg/data';
 
 /**
  * Descriptive statistics of one metric over cases. Only finite values enter them: NaN (undefined, e.g. both

@@ -1,23 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { debianPython } from '@medseg/data/testing';
 
-/**
- * Runs a script with Debian's Python (numpy, scipy, skimage, nibabel): `input` arrives as JSON on stdin as
- * `inp`, and the script prints one JSON value, which is returned. Expectations come from here at test time.
- */
-export function runPython<T>(script: string, input: unknown = null): T {
-  const prelude = 'import json, sys\ninp = json.loads(sys.stdin.read())\n';
-  const result = spawnSync(debianPython, ['-c', prelude + script], {
-    input: JSON.stringify(input),
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`python failed (${result.status}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as T;
-}
+export { runPython } from '@medseg/data/testing';
 
 /** A temporary folder that `dispose` removes. */
 export function tempFolder(prefix = 'medseg-eval-'): { path: string; dispose: () => void } {

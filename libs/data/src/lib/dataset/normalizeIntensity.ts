@@ -1,4 +1,5 @@
 import { windowPresets } from '../dicom/pixels/voiWindow.js';
+import { percentile } from '../stats/percentile.js';
 import type { Volume } from '../volume.js';
 
 /**
@@ -62,15 +63,6 @@ export function normalizedRange(spec: NormalizationSpec): readonly [number, numb
   return spec.kind === 'window' || spec.kind === 'percentile' ? [0, 1] : undefined;
 }
 
-/** The q-th percentile (0..100) with linear interpolation between order statistics, as numpy's default. */
-export function percentile(sorted: Float32Array | Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const position = (q / 100) * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(below + 1, sorted.length - 1);
-  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below);
-}
-
 export function normalizeIntensity(volume: Volume, spec: NormalizationSpec): { volume: Volume<Float32Array>; parameters: NormalizationParameters } {
   const source = volume.data;
   const out = new Float32Array(source.length);
@@ -85,8 +77,8 @@ export function normalizeIntensity(volume: Volume, spec: NormalizationSpec): { v
     high = spec.center + spec.width / 2;
   } else {
     const sorted = Float32Array.from(source).sort();
-    low = percentile(sorted, spec.lower);
-    high = percentile(sorted, spec.upper);
+    low = percentile(sorted, spec.lower, true);
+    high = percentile(sorted, spec.upper, true);
   }
   const scale = high > low ? 1 / (high - low) : 0;
   let sum = 0;

@@ -1,6 +1,6 @@
 import type { VoxelArray } from '@medseg/data';
 import type { Grid } from '../grid.js';
-import { percentile } from '../percentile.js';
+import { percentile } from '@medseg/data';
 import { surfaceVoxels } from '../surfaceVoxels.js';
 import { encodePng } from './encodePng.js';
 

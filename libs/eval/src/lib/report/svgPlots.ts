@@ -1,5 +1,5 @@
 import { createRng } from '@medseg/data';
-import { percentile } from '../percentile.js';
+import { percentile } from '@medseg/data';
 import { escapeHtml, formatNumber } from './escapeHtml.js';
 
 export interface PlotPoint {

@@ -1,6 +1,6 @@
-import { createRng } from '@medseg/data';
 import { describe, expect, it } from 'vitest';
-import { runPython } from '../testing/python.js';
+import { runPython } from '../../testing.js';
+import { createRng } from '../random.js';
 import { percentile } from './percentile.js';
 
 describe('percentile', () => {

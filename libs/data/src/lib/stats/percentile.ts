@@ -1,12 +1,10 @@
-import { MetricArgumentError } from './errors.js';
-
 /**
  * The q-th percentile (0..100) of `values` with linear interpolation between the two nearest ranks, computed
  * as numpy's default `np.percentile(values, q)` (method "linear") does it, down to its interpolation formula.
  * NaN for no values. Sorts a copy unless `sorted` says the values are in ascending order already.
  */
 export function percentile(values: ArrayLike<number>, q: number, sorted = false): number {
-  if (!(q >= 0 && q <= 100)) throw new MetricArgumentError(`percentile: q must be within [0, 100], got ${q}`);
+  if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile: q must be within [0, 100], got ${q}`);
   const n = values.length;
   if (n === 0) return NaN;
   const a = sorted ? values : Float64Array.from(values).sort();
