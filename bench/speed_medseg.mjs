@@ -56,20 +56,23 @@ const unet = await buildUnet({
   encoderWeights: resolve(sharedRoot, 'weights/mobilenet_v1_0.25_224'),
   inputSize: size,
   decoderFilters: options.filters.split(',').map(Number),
+  intensityRange: [0, 1],
   seed: 1,
 });
 const lossFn = segmentationLoss('dice+bce');
 const decoderVars = unet.decoderVariables();
 const optimizer = tf.train.adam(1e-3);
 // Same data for every step: speed does not depend on the values (no data-dependent kernels in the network).
-const x = tf.randomUniform([share, size, size, 3], -1, 1, 'float32', 1);
+// Grey slices, as trainUnet and predictSlices hand them to the network.
+const x = /** @type {tf.Tensor3D} */ (tf.randomUniform([share, size, size], 0, 1, 'float32', 1));
 const y = tf.randomUniform([share, size, size, 1], 0, 1, 'float32', 2).round();
 const parameterCount = decoderVars.reduce((n, v) => n + v.size, 0);
 
 /** This replica's gradients, flattened in decoderVars order. */
 function localGradients() {
   const { value, grads } = tf.tidy(() => {
-    const features = unet.encode(/** @type {tf.Tensor4D} */ (x));
+    // As trainUnet does with a frozen encoder: the fast inference-mode features, outside the tape.
+    const features = unet.features(x);
     return tf.variableGrads(() => lossFn(/** @type {tf.Tensor4D} */ (y), /** @type {tf.Tensor4D} */ (unet.decoder.apply(features, { training: true }))), decoderVars);
   });
   const flat = new Float32Array(parameterCount);
@@ -98,7 +101,7 @@ function applyFlat(flat) {
 }
 
 function inferLocal() {
-  const out = tf.tidy(() => /** @type {tf.Tensor} */ (unet.decoder.apply(unet.encode(/** @type {tf.Tensor4D} */ (x)), { training: false })));
+  const out = unet.predict(x);
   out.dataSync();
   out.dispose();
 }

@@ -3,14 +3,15 @@
 //
 // Ingests the 36 IBSI STS patients from DICOM + RTSTRUCT, then runs three arms with one seed on one patient split
 // (STS_001-024 train, STS_025-028 validation for choosing the epoch, STS_029-036 test, never seen in training):
-//   imagenet  - ImageNet MobileNet v1 a0.25 encoder, frozen (the default)
+//   imagenet  - ImageNet MobileNet v1 encoder (a1.0 by default, cut after conv_pw_12), frozen
 //   random    - the same network with a random encoder, frozen (--encoder-weights none)
 //   finetune  - ImageNet encoder with its top blocks fine-tuned (--unfreeze-from conv_dw_12)
 // Each arm predicts the test patients from their DICOM series and is evaluated against the ingested RTSTRUCT
 // masks; `medseg eval --compare` gives the paired comparisons. Everything runs through the built `medseg` bin,
-// so each step is a command a user can repeat. Writes OUT/results.md (the README's Results table) and results.json.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// so each step is a command a user can repeat; arms train side by side (--jobs, one wasm thread each).
+// Writes OUT/results.md (the README's Results table) and results.json.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -21,12 +22,19 @@ const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: join(root, 'experiments/out/sts-study') },
     epochs: { type: 'string', default: '10' },
-    'input-size': { type: 'string', default: '96' },
-    'decoder-filters': { type: 'string', default: '32-16-16-8-8' },
-    weights: { type: 'string', default: join(shared, 'weights/mobilenet_v1_0.25_224') },
+    'input-size': { type: 'string', default: '128' },
+    'decoder-filters': { type: 'string', default: '64-32-16-16-8' },
+    encoder: { type: 'string', default: 'mobilenet_v1_1.0' },
+    weights: { type: 'string', default: join(shared, 'weights/mobilenet_v1_1.00_224_to_conv_pw_12') },
     backend: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '1' },
     arms: { type: 'string', default: 'imagenet,random,finetune' },
+    lr: { type: 'string', default: '0.002' },
+    augment: { type: 'string', default: 'light' },
+    patience: { type: 'string', default: '5' },
+    jobs: { type: 'string', default: '2' },
+    tta: { type: 'boolean', default: false },
+    'largest-component': { type: 'boolean', default: false },
   },
 });
 const out = resolve(args.out);
@@ -34,15 +42,54 @@ const bin = join(root, 'apps/cli/bin/medseg.js');
 const patient = (n) => `STS_${String(n).padStart(3, '0')}`;
 const testPatients = Array.from({ length: 8 }, (_, i) => patient(29 + i));
 
+const quote = (/** @type {string[]} */ argv) => argv.map((a) => (/[\s*,]/.test(a) ? `'${a}'` : a)).join(' ');
+
 /** @param {string[]} argv */
 function medseg(argv) {
-  console.log(`$ medseg ${argv.map((a) => (/[\s*,]/.test(a) ? `'${a}'` : a)).join(' ')}`);
+  console.log(`$ medseg ${quote(argv)}`);
   const started = performance.now();
   const result = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`medseg ${argv[0]} failed (exit ${result.status})`);
   return { stdout: result.stdout, seconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * The same, without blocking, so arms can train side by side: each training process runs one wasm thread, so
+ * `--jobs 2` uses both cores of a 2-core machine. Its stderr (progress) goes to a log file.
+ * @param {string[]} argv @param {string} logFile
+ * @returns {Promise<{ stdout: string; seconds: number }>}
+ */
+function medsegAsync(argv, logFile) {
+  console.log(`$ medseg ${quote(argv)}   (progress: ${logFile})`);
+  const started = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', openSync(logFile, 'w')] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`medseg ${argv[0]} failed (exit ${code}); see ${logFile}`));
+      else resolvePromise({ stdout, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
+
+/** Runs `tasks` with at most `limit` at a time. @template T @param {(() => Promise<T>)[]} tasks @param {number} limit */
+async function pool(tasks, limit) {
+  /** @type {T[]} */
+  const results = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) {
+      const index = next++;
+      results[index] = await tasks[index]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, lane));
+  return results;
+}
+
+const studyStarted = performance.now();
 mkdirSync(out, { recursive: true });
 const dataset = join(out, 'dataset');
 medseg(['ingest', '--images', join(shared, 'data/sts/dicom'), '--roi', 'GTV*', '--out', dataset, '--val', '0', '--test', '0',
@@ -54,8 +101,8 @@ rmSync(testImages, { recursive: true, force: true });
 mkdirSync(testImages);
 for (const id of testPatients) symlinkSync(join(shared, 'data/sts/dicom', id, 'image'), join(testImages, id));
 
-const common = ['--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
-  '--lr', '0.003', '--augment', 'light', '--seed', args.seed, '--patience', '4', '--backend', args.backend];
+const common = ['--encoder', args.encoder, '--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
+  '--lr', args.lr, '--augment', args.augment, '--seed', args.seed, '--patience', args.patience, '--backend', args.backend];
 /** @type {Record<string, string[]>} */
 const armOptions = {
   imagenet: ['--encoder-weights', args.weights],
@@ -63,16 +110,18 @@ const armOptions = {
   finetune: ['--encoder-weights', args.weights, '--unfreeze-from', 'conv_dw_12', '--lr-encoder', '0.0001'],
 };
 const arms = args.arms.split(',');
+const predictOptions = [...(args.tta ? ['--tta'] : []), ...(args['largest-component'] ? ['--largest-component'] : [])];
 /** @type {Record<string, { trainSeconds: number; backend: string; bestEpoch: unknown }>} */
 const timings = {};
-for (const arm of arms) {
+await pool(arms.map((arm) => async () => {
   const run = join(out, `run-${arm}`);
   rmSync(run, { recursive: true, force: true });
-  const trained = medseg(['train', '--dataset', dataset, '--out', run, ...common, ...(armOptions[arm] ?? []), '--json']);
+  const trained = await medsegAsync(['train', '--dataset', dataset, '--out', run, ...common, ...(armOptions[arm] ?? []), '--json'], join(out, `train-${arm}.log`));
   const summary = JSON.parse(trained.stdout);
-  medseg(['predict', '--model', run, '--input', testImages, '--out', join(out, `pred-${arm}`), '--backend', args.backend]);
+  await medsegAsync(['predict', '--model', run, '--input', testImages, '--out', join(out, `pred-${arm}`), '--backend', args.backend, ...predictOptions],
+    join(out, `predict-${arm}.log`));
   timings[arm] = { trainSeconds: trained.seconds, backend: summary.backend ?? 'see log', bestEpoch: summary.best ?? null };
-}
+}), Number(args.jobs));
 
 /** @type {Record<string, any>} */
 const reports = {};
@@ -114,7 +163,9 @@ const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
 });
 
 const lines = [
-  `Per-patient metrics on the 8 test patients (STS_029-036), one seed (${args.seed}), ${args.epochs} epochs at most, input ${args['input-size']}, decoder ${args['decoder-filters']}, backend ${timings[arms[0]]?.backend}:`,
+  `Per-patient metrics on the 8 test patients (STS_029-036), one seed (${args.seed}), encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
+    `decoder ${args['decoder-filters']}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.backend}, ` +
+    `${args.jobs} arm(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
   '',
   '| arm | Dice | IoU | HD95 (mm) | training wall time |',
   '| --- | --- | --- | --- | --- |',

@@ -10,7 +10,9 @@ export type { LayersModelFiles } from './lib/layers-model-files.js';
 export { layersModelFromFiles, readLayersModelFiles } from './lib/layers-model-files.js';
 export type { BuildUnetOptions, Unet, UnetConfig } from './lib/unet.js';
 export { buildUnet, defaultDecoderFilters, segmentationModelsDecoderFilters } from './lib/unet.js';
-export { greyToEncoderInput } from './lib/preprocess.js';
+export { greyToEncoderChannel, greyToEncoderInput } from './lib/preprocess.js';
+export type { InferenceForwardOptions } from './lib/inference-graph.js';
+export { inferenceForward } from './lib/inference-graph.js';
 export type { LossName, SegmentationLoss } from './lib/losses.js';
 export { lossNames, segmentationLoss } from './lib/losses.js';
 export { diceScore, nanMean } from './lib/dice.js';
@@ -36,3 +38,5 @@ export { BackendUnavailableError } from './lib/backend/backendUnavailableError.j
 export { activateWasmBackend, wasmBinaryFolder } from './lib/backend/wasmBackend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './lib/backend/registerWasmTrainingKernels.js';
 export { registerCpuKernelFixes } from './lib/backend/registerCpuKernelFixes.js';
+export type { RecalibrateBatchNormOptions } from './lib/batch-norm-recalibration.js';
+export { recalibrateBatchNorm } from './lib/batch-norm-recalibration.js';

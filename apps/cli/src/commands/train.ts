@@ -63,6 +63,7 @@ export const trainCommand: CommandModule = {
       .option('--input-size <n>', 'slices are resized to this square size (a multiple of 32)', multipleOf32, 128)
       .option('--decoder-filters <list>', 'decoder filters per stage, deepest first', filterList, [...defaultDecoderFilters])
       .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
+      .option('--bn-recalibration <slices>', "before each validation, set the decoder's BN statistics from this many un-augmented training slices (0: keep the moving averages)", integer(0), 512)
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
       .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
       .option('--init-from <run>', "start from a run's weights (its best/, else last/): a second phase with --unfreeze-from")
@@ -98,6 +99,7 @@ export const trainCommand: CommandModule = {
         patience: options['patience'] as number,
         schedule: 'cosine',
         augment: options['augment'] as string,
+        batchNormRecalibration: options['bnRecalibration'] as number,
         dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes },
       };
       if (manifest.cases.every((c) => c.split !== 'val')) throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients)', { path: dataset });

@@ -30,6 +30,8 @@ const settings: TrainSettings = {
   patience: 10,
   schedule: 'cosine',
   augment: 'none',
+  // Recalibration runs between epochs, so the resume and determinism tests below cover it.
+  batchNormRecalibration: 4,
 };
 const train = syntheticSliceSet({ cases: 2, perCase: 4, size: 64, seed: 1 });
 const val = syntheticSliceSet({ cases: 2, perCase: 2, size: 64, seed: 2 });

@@ -2,6 +2,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng, type RngState } from '@medseg/data';
+import { recalibrateBatchNorm } from './batch-norm-recalibration.js';
 import { type CheckpointContents, type NamedTensor, saveCheckpoint } from './checkpoint.js';
 import { diceScore, nanMean } from './dice.js';
 import { ModelOptionsError } from './errors.js';
@@ -35,6 +36,12 @@ export interface TrainSettings {
   schedule: 'cosine' | 'constant';
   /** Free-form description of the augmentation (a preset name), recorded for the run's record. */
   augment: string;
+  /**
+   * Training slices (a seeded subset, un-augmented) whose batch statistics replace the decoder's BN moving
+   * statistics before each validation ("precise BN", see recalibrateBatchNorm); 0 keeps the moving averages.
+   * Absent in checkpoints written before it existed, which means 0.
+   */
+  batchNormRecalibration?: number;
   /** Where the data came from and how it was normalised, for `--resume` and `predict` (JSON). */
   dataset?: { path: string; normalization?: unknown; classes?: readonly string[] };
 }
@@ -105,6 +112,10 @@ export function validateTrainSettings(settings: TrainSettings): void {
   positiveInt('epochs');
   positiveInt('batchSize');
   positiveInt('patience');
+  const recalibration = settings.batchNormRecalibration ?? 0;
+  if (!Number.isInteger(recalibration) || recalibration < 0) {
+    throw new ModelOptionsError(`trainUnet: batchNormRecalibration must be a whole number of slices, got ${String(recalibration)}`);
+  }
   for (const name of ['learningRate', 'encoderLearningRate'] as const) {
     if (!(settings[name] > 0)) throw new ModelOptionsError(`trainUnet: ${name} must be positive, got ${settings[name]}`);
   }
@@ -283,11 +294,10 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
         const lossTensor = tf.tidy(() => {
           const x = tf.tensor3d(batch.images, [batch.count, size, size]);
           const y = oneHot(batch.masks, batch.count, size, channels);
-          const input = greyToEncoderInput(x, unet.config.intensityRange);
-          // Frozen: the encoder's features are computed outside the tape, in inference mode.
-          const frozenFeatures = encoderVars.length === 0 ? unet.encode(input) : null;
+          // Frozen: the encoder's features are computed outside the tape, in inference mode (BN folded).
+          const frozenFeatures = encoderVars.length === 0 ? unet.features(x) : null;
           const { value, grads } = tf.variableGrads(() => {
-            const features = frozenFeatures ?? unet.encode(input);
+            const features = frozenFeatures ?? unet.encode(greyToEncoderInput(x, unet.config.intensityRange));
             return lossFn(y, unet.decoder.apply(features, { training: true }) as tf.Tensor4D);
           }, [...decoderVars, ...encoderVars]);
           decoderOptimizer.applyGradients(pick(grads, decoderVars));
@@ -308,6 +318,11 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
           options.onEvent?.({ type: 'interrupted', epoch, batch: b + 1 });
           return { state, interrupted: true };
         }
+      }
+      const recalibration = settings.batchNormRecalibration ?? 0;
+      if (recalibration > 0) {
+        // The same subset every epoch, so a resumed run recalibrates exactly as the uninterrupted one.
+        recalibrateBatchNorm(unet, train, { batchSize: Math.max(2, settings.batchSize), maxSlices: recalibration, rng: root.child('bn-recalibration') });
       }
       const dice = validationDice(unet, val, settings.batchSize);
       const metrics: EpochMetrics = {

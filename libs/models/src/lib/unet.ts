@@ -5,7 +5,8 @@ import { buildDecoder } from './decoder.js';
 import { type Encoder, loadEncoder } from './encoder.js';
 import { type ResolveEncoderWeightsOptions, resolveEncoderWeights } from './encoder-weights.js';
 import { ModelOptionsError } from './errors.js';
-import { greyToEncoderInput } from './preprocess.js';
+import { inferenceForward } from './inference-graph.js';
+import { greyToEncoderChannel } from './preprocess.js';
 
 /** segmentation_models' U-Net decoder widths (Yakubovskiy), deepest stage first. */
 export const segmentationModelsDecoderFilters: readonly number[] = [256, 128, 64, 32, 16];
@@ -48,8 +49,16 @@ export interface Unet {
   readonly config: UnetConfig;
   readonly encoder: Encoder;
   readonly decoder: tf.LayersModel;
-  /** Encoder features of preprocessed input, deepest first, always in inference mode (BN moving statistics). */
+  /**
+   * Encoder features of preprocessed three-channel input, deepest first, always in inference mode (BN moving
+   * statistics), through the layers themselves: differentiable, for unfrozen encoder layers.
+   */
   encode(input: tf.Tensor4D): tf.Tensor4D[];
+  /**
+   * The same features from raw grey slices [n, size, size], with BN folded into the convolutions and the grey
+   * channel never copied three times (see inferenceForward): the fast path for inference and a frozen encoder.
+   */
+  features(slices: tf.Tensor3D): tf.Tensor4D[];
   /** Raw grey slices [n, size, size] → probabilities [n, size, size, channels], inference mode throughout. */
   predict(slices: tf.Tensor3D): tf.Tensor4D;
   /** Variables the optimiser updates: the decoder's, plus the unfrozen encoder layers' (never BN statistics). */
@@ -134,11 +143,8 @@ export async function buildUnet(options: BuildUnetOptions): Promise<Unet> {
     encoder,
     decoder,
     encode: (input) => encoder.model.apply(input, { training: false }) as tf.Tensor4D[],
-    predict: (slices) =>
-      tf.tidy(() => {
-        const features = unet.encode(greyToEncoderInput(slices, config.intensityRange));
-        return decoder.apply(features, { training: false }) as tf.Tensor4D;
-      }),
+    features: (slices) => inferenceForward(encoder.model, [greyToEncoderChannel(slices, config.intensityRange)], { repeatedInputChannels: 3 }) as tf.Tensor4D[],
+    predict: (slices) => tf.tidy(() => inferenceForward(decoder, unet.features(slices))[0] as tf.Tensor4D),
     decoderVariables: () => decoder.trainableWeights.map(variableOf),
     encoderTrainableVariables: () => unfrozen,
     dispose: () => {

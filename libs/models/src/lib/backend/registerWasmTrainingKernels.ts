@@ -4,6 +4,7 @@ import { conv2dBackpropInputWasm } from './conv2dBackpropInputWasm.js';
 import { depthwiseConv2dBackpropFilterWasm } from './depthwiseConv2dBackpropFilterWasm.js';
 import { depthwiseConv2dBackpropInputWasm } from './depthwiseConv2dBackpropInputWasm.js';
 import { registerBatchNormGradWasm } from './batchNormGradWasm.js';
+import { concatLastAxisWasm, splitLastAxisWasm, type WasmHeapBackend } from './lastAxisCopyWasm.js';
 import { leadingAxesReductionWasm } from './leadingAxesReductionWasm.js';
 import { resizeNearestNeighborGradWasm } from './resizeNearestNeighborGradWasm.js';
 
@@ -24,6 +25,8 @@ export const wasmTrainingKernelNames = [
   'ResizeNearestNeighborGrad',
   'Sum',
   'Mean',
+  'Concat',
+  'SplitV',
 ] as const;
 
 function tensor4d(args: KernelArgs, name: string): tf.Tensor4D {
@@ -49,6 +52,7 @@ const stockKernels = new Map<string, tf.KernelConfig>();
 function stock(args: KernelArgs, kernelName: string): tf.TensorInfo {
   const config = stockKernels.get(kernelName);
   if (config === undefined) throw new Error(`wasm training kernel ${kernelName}: geometry not supported`);
+  // SplitV's stock kernel returns several tensors; callers that expect them cast back.
   return config.kernelFunc(args) as tf.TensorInfo;
 }
 
@@ -92,13 +96,34 @@ const configs: readonly tf.KernelConfig[] = [
       kernelFunc: (args) => leadingAxesReductionWasm(kind, tensorOf(args, 'x'), attrsOf(args)) ?? stock(args, kind),
     }),
   ),
+  {
+    kernelName: 'Concat',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const inputs = args.inputs as unknown as tf.TensorInfo[];
+      const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, inputs[0]!.shape)[0]!;
+      return concatLastAxisWasm(inputs, axis, args.backend as unknown as WasmHeapBackend) ?? stock(args, 'Concat');
+    },
+  },
+  {
+    kernelName: 'SplitV',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs['x']!;
+      const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number };
+      const $axis = tf.util.parseAxisParam(axis, x.shape)[0]!;
+      const widths = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, $axis);
+      return (splitLastAxisWasm(x, widths, $axis, args.backend as unknown as WasmHeapBackend) ?? stock(args, 'SplitV')) as tf.TensorInfo[];
+    },
+  },
 ];
 
 /**
  * Registers (once per process) what lets the wasm backend train a U-Net at speed: the missing convolution
  * gradients (Conv2DBackpropFilter, the depthwise pair) and a faster Conv2DBackpropInput, all composed from
  * the backend's XNNPACK convolutions; an XNNPACK ResizeNearestNeighborGrad for integer upsampling; GEMM-based
- * Sum and Mean over all but the last axis (BatchNormalization's moments); and a FusedBatchNorm gradient
+ * Sum and Mean over all but the last axis (BatchNormalization's moments); channel-axis Concat and SplitV (the
+ * skip connections and their gradient) as plain loops instead of a `set` per row; and a FusedBatchNorm gradient
  * without the full-size Tile (active only while wasm is the backend). The stock kernels stay as fallbacks for
  * geometries ours do not cover.
  */
