@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '@medseg/data';
-import { sharedPath } from '@medseg/data/testing';
+import { smallUnetOptions } from '../testing/small-unet.js';
 import { syntheticSliceSet } from '../testing/synthetic-slices.js';
 import { recalibrateBatchNorm } from './batch-norm-recalibration.js';
 import { namedWeights } from './checkpoint.js';
@@ -9,13 +9,7 @@ import { selectBackend } from './backend/selectBackend.js';
 import { greyToEncoderInput } from './preprocess.js';
 import { buildUnet, type Unet } from './unet.js';
 
-const small = {
-  backbone: 'mobilenet_v1_0.25',
-  encoderWeights: sharedPath('weights/mobilenet_v1_0.25_224'),
-  inputSize: 64,
-  decoderFilters: [16, 8, 8, 8, 8],
-  intensityRange: [0, 1] as [number, number],
-};
+const small = smallUnetOptions();
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -46,7 +40,7 @@ describe('recalibrateBatchNorm', () => {
     corruptMovingStatistics(unet);
     const data = syntheticSliceSet({ cases: 2, perCase: 4, size: 64, seed: 5 });
     const x = tf.tensor3d(data.images, [data.count, 64, 64]);
-    const trainingMode = tf.tidy(() => unet.decoder.apply(unet.encode(greyToEncoderInput(x, small.intensityRange)), { training: true }) as tf.Tensor);
+    const trainingMode = tf.tidy(() => unet.decoder.apply(unet.encode(greyToEncoderInput(x, small.intensityRange!)), { training: true }) as tf.Tensor);
     const before = unet.predict(x);
     expect(maxAbsDifference(before, trainingMode)).toBeGreaterThan(0.05);
 
@@ -85,7 +79,7 @@ describe('recalibrateBatchNorm', () => {
       const means = [0, 1, 2].map((b) => {
         const indices = tf.tensor1d(order.slice(b * 4, b * 4 + 4), 'int32');
         const x = tf.gather(tf.tensor3d(data.images, [data.count, 64, 64]), indices);
-        const features = convOutput.predict(unet.encode(greyToEncoderInput(x as tf.Tensor3D, small.intensityRange))) as tf.Tensor4D;
+        const features = convOutput.predict(unet.encode(greyToEncoderInput(x as tf.Tensor3D, small.intensityRange!))) as tf.Tensor4D;
         return tf.mean(features, [0, 1, 2]);
       });
       return tf.addN(means).div(3);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedPath } from '@medseg/data/testing';
+import { smallUnetOptions } from '../testing/small-unet.js';
 import { selectBackend } from './backend/selectBackend.js';
 import { inferenceForward } from './inference-graph.js';
 import { greyToEncoderChannel, greyToEncoderInput } from './preprocess.js';
@@ -58,13 +58,7 @@ describe('inferenceForward', () => {
   });
 
   it("gives the U-Net's features and predictions from one grey channel, as the layers do from three", async () => {
-    const unet = await buildUnet({
-      backbone: 'mobilenet_v1_0.25',
-      encoderWeights: sharedPath('weights/mobilenet_v1_0.25_224'),
-      inputSize: 64,
-      decoderFilters: [16, 8, 8, 8, 8],
-      intensityRange: [0, 1],
-    });
+    const unet = await buildUnet(smallUnetOptions());
     randomiseBatchNorm(unet.decoder, 20);
     const slices = tf.randomUniform([3, 64, 64], -0.2, 1.2, 'float32', 8) as tf.Tensor3D;
     const input = greyToEncoderInput(slices, [0, 1]);

@@ -4,22 +4,15 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAugmentPipeline, createBackgroundAugmenter } from '@medseg/data';
-import { sharedPath } from '@medseg/data/testing';
 import { selectBackend } from './backend/selectBackend.js';
 import { copyUnetWeights, loadCheckpoint, namedWeights } from './checkpoint.js';
 import { predictSlices } from './predict-slices.js';
+import { smallUnetOptions } from '../testing/small-unet.js';
 import { syntheticSliceSet } from '../testing/synthetic-slices.js';
 import { type TrainEvent, type TrainSettings, epochOutcome, learningRateAt, trainUnet } from './train.js';
 import { buildUnet } from './unet.js';
 
-const model = {
-  backbone: 'mobilenet_v1_0.25',
-  encoderWeights: sharedPath('weights/mobilenet_v1_0.25_224'),
-  inputSize: 64,
-  decoderFilters: [16, 8, 8, 8, 8],
-  intensityRange: [0, 1] as [number, number],
-  seed: 11,
-};
+const model = smallUnetOptions({ seed: 11 });
 const settings: TrainSettings = {
   epochs: 3,
   batchSize: 2,

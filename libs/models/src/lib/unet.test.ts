@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedPath } from '@medseg/data/testing';
 import { namedWeights } from './checkpoint.js';
+import { smallUnetOptions } from '../testing/small-unet.js';
 import { syntheticSliceSet } from '../testing/synthetic-slices.js';
 import { trainUnet } from './train.js';
 import { buildUnet } from './unet.js';
@@ -10,8 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const weights = sharedPath('weights/mobilenet_v1_0.25_224');
-const small = { backbone: 'mobilenet_v1_0.25', encoderWeights: weights, inputSize: 64, decoderFilters: [16, 8, 8, 8, 8], intensityRange: [0, 1] as [number, number] };
+const small = smallUnetOptions();
 const settings = { epochs: 1, batchSize: 2, learningRate: 1e-2, encoderLearningRate: 1e-3, loss: 'dice+bce' as const, seed: 3, patience: 5, schedule: 'constant' as const, augment: 'none' };
 
 beforeAll(async () => {

@@ -1,0 +1,17 @@
+import { sharedPath } from '@medseg/data/testing';
+import type { BuildUnetOptions } from '../lib/unet.js';
+
+/**
+ * The U-Net the unit tests train: the shared ImageNet MobileNet v1 a0.25 encoder at 64x64 with a narrow decoder,
+ * fast enough for a few real training steps per test.
+ */
+export function smallUnetOptions(overrides: Partial<BuildUnetOptions> = {}): BuildUnetOptions {
+  return {
+    backbone: 'mobilenet_v1_0.25',
+    encoderWeights: sharedPath('weights/mobilenet_v1_0.25_224'),
+    inputSize: 64,
+    decoderFilters: [16, 8, 8, 8, 8],
+    intensityRange: [0, 1],
+    ...overrides,
+  };
+}
