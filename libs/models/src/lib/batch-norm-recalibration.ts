@@ -28,7 +28,7 @@ export function recalibrateBatchNorm(unet: Unet, slices: SliceSet, options: Reca
   const { batchSize, maxSlices, rng } = options;
   if (!Number.isInteger(batchSize) || batchSize < 2) throw new ModelOptionsError(`recalibrateBatchNorm: batchSize must be an integer >= 2, got ${batchSize}`);
   const layers = unet.decoder.layers.filter((layer) => layer.getClassName() === 'BatchNormalization') as unknown as MomentumLayer[];
-  if (layers.length === 0 || slices.count === 0) return 0;
+  if (layers.length === 0) return 0;
   const size = unet.config.inputSize;
   if (slices.height !== size || slices.width !== size) throw new ModelOptionsError(`recalibrateBatchNorm: slices must be ${size}x${size} (the model's inputSize)`);
   const order = Int32Array.from({ length: slices.count }, (_, i) => i);
@@ -37,6 +37,8 @@ export function recalibrateBatchNorm(unet: Unet, slices: SliceSet, options: Reca
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const used = maxSlices > 0 ? Math.min(maxSlices, slices.count) : slices.count;
+  // One slice has no batch statistics worth keeping (its variance is one image's): keep the moving averages.
+  if (used < 2) return 0;
   // Whole batches only: a short last batch would weigh as much as a full one in the running mean.
   const batches = Math.max(1, Math.floor(used / batchSize));
   const perBatch = Math.min(batchSize, used);

@@ -143,7 +143,8 @@ export async function buildUnet(options: BuildUnetOptions): Promise<Unet> {
     encoder,
     decoder,
     encode: (input) => encoder.model.apply(input, { training: false }) as tf.Tensor4D[],
-    features: (slices) => inferenceForward(encoder.model, [greyToEncoderChannel(slices, config.intensityRange)], { repeatedInputChannels: 3 }) as tf.Tensor4D[],
+    features: (slices) =>
+      tf.tidy(() => inferenceForward(encoder.model, [greyToEncoderChannel(slices, config.intensityRange)], { repeatedInputChannels: 3 }) as tf.Tensor4D[]),
     predict: (slices) => tf.tidy(() => inferenceForward(decoder, unet.features(slices))[0] as tf.Tensor4D),
     decoderVariables: () => decoder.trainableWeights.map(variableOf),
     encoderTrainableVariables: () => unfrozen,
