@@ -72,7 +72,7 @@ function isLastAxis(bn: Layer): boolean {
  * as one fused convolution with the BN folded into kernel and bias (Jacob et al. 2018). On wasm the stock
  * BatchNormalization is a scalar loop and costs about a third of a U-Net forward pass; folded, it is free.
  */
-function fusedConvolution(conv: Layer, bn: Layer, activation: FusedActivation, x: tf.Tensor4D, repeated: number | null): tf.Tensor4D {
+function fusedConvolution(conv: Layer, bn: Layer, activation: FusedActivation, x: tf.Tensor4D, sumInputChannels: boolean): tf.Tensor4D {
   const config = conv.getConfig();
   const [kernel, bias] = conv.getWeights();
   const { scale, shift } = batchNormAffine(bn);
@@ -87,7 +87,7 @@ function fusedConvolution(conv: Layer, bn: Layer, activation: FusedActivation, x
     return tf.fused.depthwiseConv2d({ x, filter, strides, pad, dilations, bias: foldedBias, activation });
   }
   let filter = tf.mul(kernel!, scale) as tf.Tensor4D;
-  if (repeated !== null) filter = tf.sum(filter, 2, true);
+  if (sumInputChannels) filter = tf.sum(filter, 2, true);
   return tf.fused.conv2d({ x, filter, strides, pad, dilations, bias: foldedBias, activation });
 }
 
@@ -95,8 +95,8 @@ function fusedConvolution(conv: Layer, bn: Layer, activation: FusedActivation, x
  * Runs a functional layers model in inference mode with every convolution -> BatchNormalization (-> ReLU/ReLU6)
  * chain fused into one convolution. Everything else is the layers' own `apply(..., { training: false })`, so
  * the result equals `model.apply(inputs, { training: false })` up to float rounding. The folded weights are
- * computed from the current variables at each call (a few small tensors), so they can never go stale after
- * training or recalibration. Not differentiable through relu6 fusions: for inference and frozen encoders only.
+ * computed from the current variables at each call (one multiply per weight, small next to the convolutions of
+ * a batch), so they can never go stale after training or recalibration. Not differentiable through relu6 fusions: for inference and frozen encoders only.
  * Call inside `tf.tidy`.
  */
 export function inferenceForward(model: tf.LayersModel, inputs: readonly tf.Tensor[], options: InferenceForwardOptions = {}): tf.Tensor[] {
@@ -122,7 +122,7 @@ export function inferenceForward(model: tf.LayersModel, inputs: readonly tf.Tens
         const activation = fusableActivation(after);
         const readsRepeated = inbound[0]!.id === repeatedId && className === 'Conv2D';
         const x = valueOf(inbound[0]!, !readsRepeated) as tf.Tensor4D;
-        const y = fusedConvolution(layer, bn, activation ?? 'linear', x, readsRepeated ? repeatedCount : null);
+        const y = fusedConvolution(layer, bn, activation ?? 'linear', x, readsRepeated);
         done.add(bn);
         if (activation !== null) done.add(after!);
         values.set(outputOf(activation !== null ? after! : bn).id, y);
