@@ -9,12 +9,12 @@
 // Same network (MobileNet v1 a0.25 frozen encoder, medseg's default decoder widths), batch, input size, loss and
 // optimiser on both sides; each figure is the median of --steps timed steps after --warmup steps.
 //
-// medseg is measured as `medseg train`/`predict` run it (one wasm thread), and, as a second row, with the batch
-// split over 2 data-parallel worker-thread replicas (the way to use the second core; a prototype in
-// speed_medseg.mjs, not yet in trainUnet). The last line, `speed: train X.XX, infer Y.YY`, is medseg/PyTorch for
-// the single-thread path, the smaller of the two sizes' ratios. CPU ms per step (all threads) are printed too:
-// on a shared machine they show the cost of a step independently of how busy the cores are, and a single-thread
-// PyTorch row gives a CPU-time ratio that the load on the machine does not distort.
+// medseg is measured as `medseg train`/`predict` run it by default (one wasm thread), and, as a second row, with
+// `--workers 2` (the batch or slices shared with a replica in a worker thread: the way to use the second core).
+// The last line, `speed: train X.XX, infer Y.YY`, is medseg/PyTorch with both on the 2 cores (medseg with
+// --replicas workers, PyTorch with 2 threads), the smaller of the two sizes' ratios. CPU ms per step (all
+// threads) are printed too: on a shared machine they show the cost of a step independently of how busy the
+// cores are, and a single-thread PyTorch row gives a CPU-time ratio that the load on the machine does not distort.
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,10 +76,8 @@ for (const size of String(values.sizes).split(',').map(Number)) {
   const medseg = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, ...common], process.env);
   row(label, 'medseg wasm, 1 thread', medseg);
   const replicas = Number(values.replicas);
-  if (replicas > 1) {
-    const parallel = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--workers', String(replicas), ...common], process.env);
-    row(label, `medseg wasm, ${replicas} replicas`, parallel);
-  }
+  const parallel = replicas > 1 ? measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--workers', String(replicas), ...common], process.env) : medseg;
+  if (replicas > 1) row(label, `medseg wasm, --workers ${replicas}`, parallel);
   const torch = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', label, '--threads', '2', ...common], peerEnv);
   row(label, `PyTorch ${torch.torch} ${torch.threads} threads`, torch);
   if (values['single-thread-peer']) {
@@ -92,9 +90,10 @@ for (const size of String(values.sizes).split(',').map(Number)) {
         `${num(single.infer_cpu_ms / medseg.infer_cpu_ms)}    (PyTorch CPU ms / medseg CPU ms per step)`,
     );
   }
-  const ratio = { train: medseg.train_img_s / torch.train_img_s, infer: medseg.infer_img_s / torch.infer_img_s };
+  console.log(`${label.padEnd(5)} ${'ratio, medseg 1 thread'.padEnd(29)} ${num(medseg.train_img_s / torch.train_img_s)}     ${num(medseg.infer_img_s / torch.infer_img_s)}`);
+  const ratio = { train: parallel.train_img_s / torch.train_img_s, infer: parallel.infer_img_s / torch.infer_img_s };
   ratios.push(ratio);
-  console.log(`${label.padEnd(5)} ${'ratio medseg/PyTorch 2 thr.'.padEnd(29)} ${num(ratio.train)}     ${num(ratio.infer)}`);
+  console.log(`${label.padEnd(5)} ${`ratio, medseg --workers ${replicas}`.padEnd(29)} ${num(ratio.train)}     ${num(ratio.infer)}  (both on 2 cores)`);
 }
 const worst = (/** @type {'train' | 'infer'} */ key) => Math.min(...ratios.map((r) => r[key]));
 console.log(`speed: train ${worst('train').toFixed(2)}, infer ${worst('infer').toFixed(2)}`);

@@ -1,17 +1,19 @@
 // @ts-check
 // The soft-tissue-sarcoma study (issue 6): `npm run study:sts [-- --epochs N --out DIR]`.
 //
-// Ingests the 36 IBSI STS patients from DICOM + RTSTRUCT, then runs three arms with one seed on one patient split
-// (STS_001-024 train, STS_025-028 validation for choosing the epoch, STS_029-036 test, never seen in training):
+// Ingests the 36 IBSI STS patients from DICOM + RTSTRUCT, then runs three arms on one patient split (STS_001-024
+// train, STS_025-028 validation for choosing the epoch, STS_029-036 test, never seen in training), each arm one
+// model per seed in --seeds (several make an ensemble: mean probabilities at prediction):
 //   imagenet  - ImageNet MobileNet v1 encoder (a1.0 by default, cut after conv_pw_12), frozen
 //   random    - the same network with a random encoder, frozen (--encoder-weights none)
 //   finetune  - ImageNet encoder with its top blocks fine-tuned (--unfreeze-from conv_dw_12)
 // Each arm predicts the test patients from their DICOM series and is evaluated against the ingested RTSTRUCT
 // masks; `medseg eval --compare` gives the paired comparisons. Everything runs through the built `medseg` bin,
 // so each step is a command a user can repeat; arms train side by side (--jobs, one wasm thread each).
-// Writes OUT/results.md (the README's Results table) and results.json.
+// Writes OUT/results.md (the README's Results table) and results.json. Run again with the same --out, it reuses
+// the ingested cases and continues (or skips) each training run from its checkpoint.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,7 +29,7 @@ const { values: args } = parseArgs({
     encoder: { type: 'string', default: 'mobilenet_v1_1.0' },
     weights: { type: 'string', default: join(shared, 'weights/mobilenet_v1_1.00_224_to_conv_pw_12') },
     backend: { type: 'string', default: 'auto' },
-    seed: { type: 'string', default: '1' },
+    seeds: { type: 'string', default: '1' },
     arms: { type: 'string', default: 'imagenet,random,finetune' },
     lr: { type: 'string', default: '0.002' },
     augment: { type: 'string', default: 'light' },
@@ -101,8 +103,9 @@ rmSync(testImages, { recursive: true, force: true });
 mkdirSync(testImages);
 for (const id of testPatients) symlinkSync(join(shared, 'data/sts/dicom', id, 'image'), join(testImages, id));
 
+const seeds = args.seeds.split(',').map((s) => s.trim());
 const common = ['--encoder', args.encoder, '--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
-  '--lr', args.lr, '--augment', args.augment, '--seed', args.seed, '--patience', args.patience, '--backend', args.backend];
+  '--lr', args.lr, '--augment', args.augment, '--patience', args.patience, '--backend', args.backend];
 /** @type {Record<string, string[]>} */
 const armOptions = {
   imagenet: ['--encoder-weights', args.weights],
@@ -111,17 +114,22 @@ const armOptions = {
 };
 const arms = args.arms.split(',');
 const predictOptions = [...(args.tta ? ['--tta'] : []), ...(args['largest-component'] ? ['--largest-component'] : [])];
-/** @type {Record<string, { trainSeconds: number; backend: string; bestEpoch: unknown }>} */
-const timings = {};
-await pool(arms.map((arm) => async () => {
-  const run = join(out, `run-${arm}`);
-  rmSync(run, { recursive: true, force: true });
-  const trained = await medsegAsync(['train', '--dataset', dataset, '--out', run, ...common, ...(armOptions[arm] ?? []), '--json'], join(out, `train-${arm}.log`));
+/** @type {Record<string, { trainSeconds: number; backend: string; bestEpoch: unknown }[]>} */
+const timings = Object.fromEntries(arms.map((arm) => [arm, []]));
+const runDir = (/** @type {string} */ arm, /** @type {string} */ seed) => join(out, `run-${arm}-seed${seed}`);
+// One training per arm and seed, two at a time; a run folder that already holds a checkpoint is continued with
+// --resume (which returns at once for a finished run), so an interrupted study picks up where it stopped.
+await pool(arms.flatMap((arm) => seeds.map((seed) => async () => {
+  const run = runDir(arm, seed);
+  const resume = existsSync(join(run, 'last/state.json'));
+  const argv = resume ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json'] : ['train', '--dataset', dataset, '--out', run, ...common, '--seed', seed, ...(armOptions[arm] ?? []), '--json'];
+  const trained = await medsegAsync(argv, join(out, `train-${arm}-seed${seed}.log`));
   const summary = JSON.parse(trained.stdout);
-  await medsegAsync(['predict', '--model', run, '--input', testImages, '--out', join(out, `pred-${arm}`), '--backend', args.backend, ...predictOptions],
-    join(out, `predict-${arm}.log`));
-  timings[arm] = { trainSeconds: trained.seconds, backend: summary.backend ?? 'see log', bestEpoch: summary.best ?? null };
-}), Number(args.jobs));
+  timings[arm].push({ trainSeconds: summary.seconds ?? trained.seconds, backend: summary.backend ?? 'see log', bestEpoch: summary.best ?? null });
+})), Number(args.jobs));
+// Each arm predicts with the ensemble of its seeds' models (mean probabilities, as nnU-Net ensembles its folds).
+await pool(arms.map((arm) => () => medsegAsync(['predict', ...seeds.flatMap((seed) => ['--model', runDir(arm, seed)]), '--input', testImages, '--out', join(out, `pred-${arm}`),
+  '--backend', args.backend, ...predictOptions], join(out, `predict-${arm}.log`))), Number(args.jobs));
 
 /** @type {Record<string, any>} */
 const reports = {};
@@ -154,7 +162,7 @@ const rows = arms.map((arm) => {
   const dice = stats(cases.map((c) => c.dice ?? Number.NaN));
   const iou = stats(cases.map((c) => c.iou ?? Number.NaN));
   const hd95 = stats(cases.map((c) => c.hd95 ?? Number.NaN));
-  return { arm, dice, iou, hd95, trainSeconds: timings[arm].trainSeconds };
+  return { arm, dice, iou, hd95, trainSeconds: timings[arm].reduce((sum, t) => sum + t.trainSeconds, 0) };
 });
 const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
   const classes = reports[arm].comparison?.paired ?? {};
@@ -163,11 +171,11 @@ const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
 });
 
 const lines = [
-  `Per-patient metrics on the 8 test patients (STS_029-036), one seed (${args.seed}), encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
-    `decoder ${args['decoder-filters']}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.backend}, ` +
+  `Per-patient metrics on the 8 test patients (STS_029-036), ${seeds.length === 1 ? `one seed (${seeds[0]})` : `an ensemble of ${seeds.length} seeds (${seeds.join(', ')}) per arm`}, encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
+    `decoder ${args['decoder-filters']}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.[0]?.backend}, ` +
     `${args.jobs} arm(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
   '',
-  '| arm | Dice | IoU | HD95 (mm) | training wall time |',
+  '| arm | Dice | IoU | HD95 (mm) | training time (all seeds) |',
   '| --- | --- | --- | --- | --- |',
   ...rows.map((r) => `| ${r.arm} | ${cell(r.dice, 3)} | ${cell(r.iou, 3)} | ${cell(r.hd95, 1)} | ${(r.trainSeconds / 60).toFixed(1)} min |`),
   '',

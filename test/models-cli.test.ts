@@ -95,8 +95,10 @@ print(json.dumps({
 
   it('saves on Ctrl-C (SIGINT to the real bin) and finishes with --resume', async () => {
     const dir = join(work, 'run-sigint');
+    // Two workers (one replica thread), which the resumed run keeps without being told.
     const args = ['train', '--dataset', dataset, '--out', dir, '--epochs', '2', '--augment', 'none', ...small];
-    const child = spawn(process.execPath, [bin, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = [...args, '--workers', '2'];
+    const child = spawn(process.execPath, [bin, ...first], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -114,8 +116,43 @@ print(json.dumps({
 
     const resumed = medseg([...args, '--resume', '--json']);
     expect(resumed.status, resumed.err).toBe(0);
+    expect(resumed.err).toContain('workers: 2 (1 replica thread(s) per network beside the main one)');
     expect(JSON.parse(resumed.out)).toMatchObject({ epochs: 2, stopped: 'completed', interrupted: false });
     const events = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { event: string }).event);
     expect(events).toEqual(['start', 'interrupted', 'resume', 'epoch', 'epoch', 'end']);
+  });
+
+  it('predicts with an ensemble: each voxel is foreground where both members agree on it, background where both do', () => {
+    const predict = (name: string, models: string[], extra: string[] = []) => {
+      const out = join(work, name);
+      const result = medseg(['predict', ...models.flatMap((m) => ['--model', m]), '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm', ...extra]);
+      expect(result.status, result.err).toBe(0);
+      return join(out, 'STS_003.nii.gz');
+    };
+    const a = predict('ens-a', [runDir]);
+    const b = predict('ens-b', [join(work, 'run-sigint')]);
+    const both = predict('ens-ab', [runDir, join(work, 'run-sigint')]);
+    const twice = predict('ens-aa', [runDir, runDir]);
+    // Two workers share the slices of each member (and of the ensemble) without changing a voxel.
+    const parallel = predict('ens-ab-workers', [runDir, join(work, 'run-sigint')], ['--workers', '2']);
+    const record = JSON.parse(readFileSync(join(work, 'ens-ab/predictions.json'), 'utf8')) as { model: string[] };
+    expect(record.model).toHaveLength(2);
+    // A mean of two probabilities is >= 0.5 where both are and < 0.5 where neither is.
+    const script = `
+import sys, json, numpy as np, nibabel as nib
+a, b, ab, aa, abw = (np.asarray(nib.load(p).dataobj) > 0 for p in sys.argv[1:])
+print(json.dumps({'agreeFg': int((a & b).sum()), 'agreeBg': int((~a & ~b).sum()), 'disagree': int((a != b).sum()),
+  'fgKept': bool(ab[a & b].all()), 'bgKept': bool((~ab[~a & ~b]).all()), 'twiceSame': bool((aa == a).all()),
+  'workersSame': bool((abw == ab).all())}))`;
+    const result = spawnSync(debianPython, ['-c', script, a, b, both, twice, parallel], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const check = JSON.parse(result.stdout) as { agreeFg: number; agreeBg: number; disagree: number; fgKept: boolean; bgKept: boolean; twiceSame: boolean; workersSame: boolean };
+    for (const count of [check.agreeFg, check.agreeBg, check.disagree]) expect(count).toBeGreaterThan(0);
+    expect(check).toMatchObject({ fgKept: true, bgKept: true, twiceSame: true, workersSame: true });
+
+    // A member that is no training run is refused by name, before any prediction.
+    const mismatched = medseg(['predict', '--model', runDir, '--model', join(work, 'missing-run'), '--input', dataset, '--out', join(work, 'ens-bad'), '--backend', 'wasm']);
+    expect(mismatched.status).not.toBe(0);
+    expect(mismatched.err).toContain('missing-run');
   });
 });

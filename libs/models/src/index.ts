@@ -1,7 +1,7 @@
 // -- models (encoders, U-Net, training, inference) --
 export type { BackboneSpec } from './lib/backbones.js';
 export { backbones, getBackbone } from './lib/backbones.js';
-export { EncoderWeightsError, ModelLoadError, ModelOptionsError } from './lib/errors.js';
+export { EncoderWeightsError, ModelLoadError, ModelOptionsError, ReplicaError } from './lib/errors.js';
 export type { EncoderWeightsSource, ResolveEncoderWeightsOptions } from './lib/encoder-weights.js';
 export { defaultCacheDir, resolveEncoderWeights } from './lib/encoder-weights.js';
 export type { Encoder, LoadEncoderOptions } from './lib/encoder.js';
@@ -23,6 +23,7 @@ export type { CheckpointContents, NamedTensor } from './lib/checkpoint.js';
 export { checkpointFolder, copyUnetWeights, loadCheckpoint, saveCheckpoint } from './lib/checkpoint.js';
 export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings, TrainState, TrainingBatch } from './lib/train.js';
 export { epochOutcome, learningRateAt, trainUnet, validateTrainSettings, validationDice } from './lib/train.js';
+export { batchGradients, trainableVariables } from './lib/training-step.js';
 export type { PredictSlicesOptions } from './lib/predict-slices.js';
 export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';
 export type { DatasetSplit } from './lib/dataset-slices.js';
@@ -40,3 +41,9 @@ export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './lib/back
 export { registerCpuKernelFixes } from './lib/backend/registerCpuKernelFixes.js';
 export type { RecalibrateBatchNormOptions } from './lib/batch-norm-recalibration.js';
 export { recalibrateBatchNorm } from './lib/batch-norm-recalibration.js';
+
+// -- data parallelism (replicas in worker threads) --
+export type { ReplicaPool } from './lib/data-parallel/replica-pool.js';
+export { createReplicaPool, replicaBackends } from './lib/data-parallel/replica-pool.js';
+export { predictSlicesParallel } from './lib/data-parallel/parallel-predict.js';
+export { parallelBatchGradients } from './lib/data-parallel/parallel-gradients.js';

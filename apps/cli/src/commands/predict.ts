@@ -20,12 +20,13 @@ import {
   caseIdFor,
   pathExists,
 } from '@medseg/data';
-import { type BackendChoice, backendChoices, checkpointFolder, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
+import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../progress.js';
+import { startReplicas, workersOptionHelp } from '../replicas.js';
 
 
 /** `RUN` (its best/, else last/) or a checkpoint folder itself. */
@@ -36,7 +37,36 @@ async function resolveCheckpoint(model: string): Promise<string> {
   throw new UsageError(`--model ${model}: not a training run or checkpoint folder (no best/, last/ or state.json)`);
 }
 
-/** File-name-safe case id from a patient ID, as `medseg ingest` names cases. */
+/**
+ * The checkpoints of an ensemble, checked to be interchangeable: the same classes and the same intensity
+ * normalisation (a member trained on differently normalised images would be fed the wrong input).
+ */
+async function loadEnsemble(checkpoints: readonly string[]): Promise<CheckpointContents[]> {
+  const members: CheckpointContents[] = [];
+  try {
+    for (const checkpoint of checkpoints) {
+      const member = await loadCheckpoint(checkpoint);
+      // Prediction never resumes training: the optimiser's moments would only hold memory.
+      for (const weights of Object.values(member.optimizers)) for (const { tensor } of weights) tensor.dispose();
+      members.push(member);
+    }
+    const describe = (m: CheckpointContents) => {
+      const dataset = (m.training as TrainSettings).dataset;
+      return JSON.stringify({ classes: dataset?.classes, normalization: dataset?.normalization });
+    };
+    const first = describe(members[0]!);
+    for (const [i, member] of members.entries()) {
+      if (member.unet.config.classes !== members[0]!.unet.config.classes || describe(member) !== first) {
+        throw new UsageError(`--model ${checkpoints[i]}: its classes or intensity normalisation differ from ${checkpoints[0]}'s; an ensemble needs interchangeable models`);
+      }
+    }
+    return members;
+  } catch (error) {
+    for (const member of members) member.unet.dispose();
+    throw error;
+  }
+}
+
 interface PredictedCase {
   id: string;
   seriesInstanceUid: string;
@@ -120,7 +150,7 @@ export const predictCommand: CommandModule = {
   summary: 'Segment DICOM series (or a dataset) with a trained run: NIfTI label maps, PNG overlays and DICOM SEG',
   configure: (command: Command) =>
     command
-      .requiredOption('--model <dir>', "training run folder (uses best/, else last/) or a checkpoint folder")
+      .requiredOption('--model <dirs...>', 'training run folder (uses best/, else last/) or a checkpoint folder; several make an ensemble (mean probabilities)')
       .requiredOption('--input <dir>', 'DICOM file or folder tree, or a dataset folder (manifest.json)')
       .requiredOption('--out <dir>', 'output folder (predictions.json, <case>.nii.gz, <case>.seg.dcm, png/)')
       .option('--tta', 'flip test-time augmentation (mean over the plain, left-right, up-down and doubly flipped slice)')
@@ -129,21 +159,24 @@ export const predictCommand: CommandModule = {
       .option('--batch-size <n>', 'slices per forward pass', integer(1), 8)
       .addOption(new Option('--split <split>', 'dataset input: cases to predict').choices(['all', 'train', 'val', 'test']).default('all'))
       .option('--no-seg', 'do not write DICOM SEG files')
+      .option('--workers <n>', workersOptionHelp, integer(1), 1)
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
-    const modelDir = resolve(context.cwd, options['model'] as string);
+    const modelDirs = (options['model'] as string[]).map((m) => resolve(context.cwd, m));
     const input = resolve(context.cwd, options['input'] as string);
     const out = resolve(context.cwd, options['out'] as string);
     if (!(await pathExists(input))) throw new UsageError(`--input ${input}: no such file or folder`);
-    const checkpoint = await resolveCheckpoint(modelDir);
+    const checkpoints = await Promise.all(modelDirs.map(resolveCheckpoint));
     const backend = await selectBackend(options['backend'] as BackendChoice);
     writeLine(context.stderr, `backend: ${backend.description}`);
     if (backend.warning !== undefined) writeLine(context.stderr, backend.warning);
-    const { unet, training } = await loadCheckpoint(checkpoint);
-    const settings = training as TrainSettings;
+    const members = await loadEnsemble(checkpoints);
+    const unets = members.map((m) => m.unet);
+    const settings = members[0]!.training as TrainSettings;
     const classes = settings.dataset?.classes ?? ['background', 'foreground'];
     const normalization = settings.dataset?.normalization as NormalizationSpec | undefined;
+    if (unets.length > 1) writeLine(context.stderr, `ensemble of ${unets.length} models: the label maps come from their mean probabilities`);
     const isDataset = await pathExists(join(input, 'manifest.json'));
     const inputs = isDataset ? datasetInputs(input, options['split'] as string, context) : dicomInputs(input, normalization, context);
     const predictOptions = {
@@ -152,30 +185,35 @@ export const predictCommand: CommandModule = {
       threshold: options['threshold'] as number,
       largestComponent: options['largestComponent'] === true,
     };
+    const replicas = await startReplicas(unets, options['workers'] as number, backend.name, settings.loss, context);
     const cases: PredictedCase[] = [];
     const started = Date.now();
     let slices = 0;
-    for await (const caseInput of inputs) {
-      const bar = createProgress(context, `predict ${caseInput.id}`, 1);
-      const labels = predictVolume(unet, caseInput.image, predictOptions);
-      slices += caseInput.image.shape[2];
-      cases.push(await writeOutputs(out, caseInput, labels, unet, classes, options['seg'] !== false));
-      bar.update(1, `${cases.at(-1)!.foregroundVoxels} foreground voxels`);
-      bar.stop();
+    try {
+      for await (const caseInput of inputs) {
+        const bar = createProgress(context, `predict ${caseInput.id}`, 1);
+        const labels = await predictVolume(unets, caseInput.image, { ...predictOptions, ...(replicas === undefined ? {} : { replicas }) });
+        slices += caseInput.image.shape[2];
+        cases.push(await writeOutputs(out, caseInput, labels, unets[0]!, classes, options['seg'] !== false));
+        bar.update(1, `${cases.at(-1)!.foregroundVoxels} foreground voxels`);
+        bar.stop();
+      }
+    } finally {
+      for (const unet of unets) unet.dispose();
+      await Promise.all((replicas ?? []).map((pool) => pool.close()));
     }
-    unet.dispose();
     const seconds = (Date.now() - started) / 1000;
     const record = {
-      model: checkpoint,
+      model: checkpoints.length === 1 ? checkpoints[0]! : checkpoints,
       input,
-      settings: { ...predictOptions, backend: backend.name },
+      settings: { ...predictOptions, backend: backend.name, workers: replicas === undefined ? 1 : options['workers'] },
       cases,
     };
     await writeFileAtomic(join(out, 'predictions.json'), `${JSON.stringify(record, null, 2)}\n`);
     if (options['json'] === true) {
       writeLine(context.stdout, JSON.stringify({ ...record, seconds, slicesPerSecond: slices / seconds }, null, 2));
     } else {
-      writeLine(context.stdout, `predicted ${cases.length} series (${slices} slices) in ${seconds.toFixed(1)} s with ${checkpoint}; wrote ${out}`);
+      writeLine(context.stdout, `predicted ${cases.length} series (${slices} slices) in ${seconds.toFixed(1)} s with ${checkpoints.join(' + ')}; wrote ${out}`);
       for (const c of cases) writeLine(context.stdout, `  ${c.id}: ${c.foregroundVoxels} foreground voxels${c.files.seg ? `, ${c.files.seg}` : ''}`);
     }
     return cases.length === 0 ? ExitCode.Failure : ExitCode.Ok;

@@ -27,6 +27,7 @@ import type { CommandModule } from '../command.js';
 import { integer, positive } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
 import { createProgress, type Progress } from '../progress.js';
+import { startReplicas, workersOptionHelp } from '../replicas.js';
 
 function multipleOf32(value: string): number {
   const n = Number(value);
@@ -68,6 +69,7 @@ export const trainCommand: CommandModule = {
       .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
       .option('--init-from <run>', "start from a run's weights (its best/, else last/): a second phase with --unfreeze-from")
       .option('--resume', 'continue the run in --out from its last checkpoint (after a kill or Ctrl-C)')
+      .option('--workers <n>', `${workersOptionHelp} [default: 1, or the run's own with --resume]`, integer(1))
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
     const out = resolve(context.cwd, options['out'] as string);
@@ -100,6 +102,7 @@ export const trainCommand: CommandModule = {
         schedule: 'cosine',
         augment: options['augment'] as string,
         batchNormRecalibration: options['bnRecalibration'] as number,
+        workers: (options['workers'] as number | undefined) ?? 1,
         dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes },
       };
       if (manifest.cases.every((c) => c.split !== 'val')) throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients)', { path: dataset });
@@ -136,6 +139,11 @@ export const trainCommand: CommandModule = {
     // Augmentation runs in a worker thread one batch ahead, on the core the wasm backend leaves free; the
     // result is the same bytes as running it inline.
     const augmenter = settings.augment === 'none' ? undefined : createBackgroundAugmenter(settings.augment as AugmentPreset, { seed: settings.seed });
+    // A resumed run keeps its number of workers unless told otherwise: with another number its batches split
+    // differently, so it would not continue exactly as the uninterrupted run.
+    const workers = (options['workers'] as number | undefined) ?? settings.workers ?? 1;
+    if (workers !== (settings.workers ?? 1)) settings = { ...settings, workers };
+    const replicas = (await startReplicas([unet], workers, backend.name, settings.loss, context))?.[0];
 
     // Ctrl-C saves last/ at the current batch before the process ends; a second Ctrl-C is not intercepted.
     const controller = new AbortController();
@@ -176,11 +184,13 @@ export const trainCommand: CommandModule = {
         signal: controller.signal,
         onEvent,
         ...(resume === undefined ? {} : { resume }),
+        ...(replicas === undefined ? {} : { replicas }),
       });
     } finally {
       process.removeListener('SIGINT', onSigint);
       bar?.stop();
       await augmenter?.close();
+      await replicas?.close();
     }
     const { state, interrupted } = result;
     const summary = {

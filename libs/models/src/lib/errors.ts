@@ -8,3 +8,6 @@ export class ModelOptionsError extends MedsegError {}
 
 /** Encoder weights that were asked for but cannot be obtained (offline, checksum mismatch). */
 export class EncoderWeightsError extends MedsegError {}
+
+/** A data-parallel replica (a worker thread) that failed to start or to answer. */
+export class ReplicaError extends MedsegError {}

@@ -8,18 +8,13 @@ import { diceScore, nanMean } from './dice.js';
 import { ModelOptionsError } from './errors.js';
 import { type LossName, lossNames, segmentationLoss } from './losses.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
-import { greyToEncoderInput } from './preprocess.js';
+import type { ReplicaPool } from './data-parallel/replica-pool.js';
+import { parallelBatchGradients } from './data-parallel/parallel-gradients.js';
 import type { SliceSet } from './slice-set.js';
+import { batchGradients, type TrainingBatch } from './training-step.js';
 import type { Unet } from './unet.js';
 
-/** A batch of slices [count, height, width], row-major, one channel: what augmentation pipelines take and give. */
-export interface TrainingBatch {
-  images: Float32Array;
-  masks: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-}
+export type { TrainingBatch } from './training-step.js';
 
 /** Settings of a training run; stored in every checkpoint, so `--resume` continues with the same ones. */
 export interface TrainSettings {
@@ -42,6 +37,8 @@ export interface TrainSettings {
    * Absent in checkpoints written before it existed, which means 0.
    */
   batchNormRecalibration?: number;
+  /** Threads sharing each batch (the main one and workers - 1 replicas; see TrainOptions.replicas); absent means 1. */
+  workers?: number;
   /** Where the data came from and how it was normalised, for `--resume` and `predict` (JSON). */
   dataset?: { path: string; normalization?: unknown; classes?: readonly string[] };
 }
@@ -95,6 +92,13 @@ export interface TrainOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Continue from a checkpoint's state and optimiser weights (its `unet` must be `unet`). */
   resume?: Pick<CheckpointContents, 'state' | 'optimizers'>;
+  /**
+   * Copies of `unet` in worker threads (createReplicaPool) for data parallelism: each batch is split into equal
+   * shares, one for the main thread and one per replica, and the optimiser applies the share-weighted mean of
+   * their gradients. Each share's decoder BN uses its own batch statistics (as PyTorch DDP without SyncBatchNorm),
+   * so a run with replicas is reproducible for the same number of them, not identical to one without.
+   */
+  replicas?: ReplicaPool;
 }
 
 export interface TrainResult {
@@ -165,14 +169,6 @@ function permutation(n: number, rng: Rng): Int32Array {
   return order;
 }
 
-function oneHot(masks: Uint8Array, count: number, size: number, channels: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const m = tf.tensor4d(masks, [count, size, size, 1], 'int32');
-    if (channels === 1) return tf.cast(m, 'float32') as tf.Tensor4D;
-    return tf.oneHot(m.reshape([count, size, size]), channels).cast('float32') as tf.Tensor4D;
-  });
-}
-
 /** Validation Dice per slice and per case at the network's input size. */
 export function validationDice(unet: Unet, val: SliceSet, batchSize: number): { perSlice: number; perPatient: number } {
   const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
@@ -210,7 +206,6 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
   const logPath = join(outDir, 'log.jsonl');
   const log = (record: Record<string, unknown>) => appendFile(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
 
-  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
   const lossFn = segmentationLoss(settings.loss);
   const decoderVars = unet.decoderVariables();
   const encoderVars = unet.encoderTrainableVariables();
@@ -256,6 +251,30 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
     }
   };
 
+  const applyGradients = (grads: tf.NamedTensorMap) => {
+    decoderOptimizer.applyGradients(pick(grads, decoderVars));
+    if (encoderOptimizer !== null) encoderOptimizer.applyGradients(pick(grads, encoderVars));
+  };
+  const singleStep = (batch: TrainingBatch): number => {
+    const value = tf.tidy(() => {
+      const { value, grads } = batchGradients(unet, lossFn, batch);
+      applyGradients(grads);
+      return value;
+    });
+    const loss = value.dataSync()[0]!;
+    value.dispose();
+    return loss;
+  };
+  const parallelStep = async (batch: TrainingBatch, replicas: ReplicaPool): Promise<number> => {
+    const { loss, grads } = await parallelBatchGradients(unet, lossFn, batch, replicas);
+    try {
+      applyGradients(grads);
+    } finally {
+      tf.dispose(Object.values(grads));
+    }
+    return loss;
+  };
+
   const plane = size * size;
   const batches = Math.ceil(train.count / settings.batchSize);
   const started = Date.now() - state.elapsedSeconds * 1000;
@@ -291,21 +310,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
         const batch = await upcoming!;
         // Start the next batch now: a worker-backed augmenter prepares it while this step trains.
         upcoming = b + 1 < batches ? prepare(b + 1) : undefined;
-        const lossTensor = tf.tidy(() => {
-          const x = tf.tensor3d(batch.images, [batch.count, size, size]);
-          const y = oneHot(batch.masks, batch.count, size, channels);
-          // Frozen: the encoder's features are computed outside the tape, in inference mode (BN folded).
-          const frozenFeatures = encoderVars.length === 0 ? unet.features(x) : null;
-          const { value, grads } = tf.variableGrads(() => {
-            const features = frozenFeatures ?? unet.encode(greyToEncoderInput(x, unet.config.intensityRange));
-            return lossFn(y, unet.decoder.apply(features, { training: true }) as tf.Tensor4D);
-          }, [...decoderVars, ...encoderVars]);
-          decoderOptimizer.applyGradients(pick(grads, decoderVars));
-          if (encoderOptimizer !== null) encoderOptimizer.applyGradients(pick(grads, encoderVars));
-          return value;
-        });
-        const loss = (await lossTensor.data())[0]!;
-        lossTensor.dispose();
+        const loss = options.replicas === undefined ? singleStep(batch) : await parallelStep(batch, options.replicas);
         // Let the event loop turn: on wasm/cpu `data()` resolves as a microtask, and without this a Ctrl-C
         // (a signal event) would wait for the end of the run.
         await new Promise((resolve) => setImmediate(resolve));

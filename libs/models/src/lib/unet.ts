@@ -68,7 +68,7 @@ export interface Unet {
 }
 
 /** The `tf.Variable` behind a layer weight (what optimisers and `variableGrads` take). */
-function variableOf(weight: tf.LayerVariable): tf.Variable {
+export function variableOf(weight: tf.LayerVariable): tf.Variable {
   return (weight as unknown as { val: tf.Variable }).val;
 }
 

@@ -1,0 +1,46 @@
+import * as tf from '@tensorflow/tfjs';
+import type { SegmentationLoss } from './losses.js';
+import { greyToEncoderInput } from './preprocess.js';
+import type { Unet } from './unet.js';
+
+/** A batch of slices [count, height, width], row-major, one channel: what augmentation pipelines take and give. */
+export interface TrainingBatch {
+  images: Float32Array;
+  masks: Uint8Array;
+  count: number;
+  height: number;
+  width: number;
+}
+
+/** Targets for the network's output: the mask itself for one sigmoid channel, else one-hot over the classes. */
+export function oneHot(masks: Uint8Array, count: number, size: number, channels: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const m = tf.tensor4d(masks, [count, size, size, 1], 'int32');
+    if (channels === 1) return tf.cast(m, 'float32') as tf.Tensor4D;
+    return tf.oneHot(m.reshape([count, size, size]), channels).cast('float32') as tf.Tensor4D;
+  });
+}
+
+/** What the optimiser updates: the decoder's variables, then the unfrozen encoder layers' (a fixed order). */
+export function trainableVariables(unet: Unet): tf.Variable[] {
+  return [...unet.decoderVariables(), ...unet.encoderTrainableVariables()];
+}
+
+/**
+ * The loss of one batch and its gradients with respect to `trainableVariables(unet)`, keyed by variable name;
+ * the caller owns (and tidies) the tensors. A frozen encoder's features are computed outside the tape in
+ * inference mode (BN folded); only the decoder sees `training: true`, so its BN layers use batch statistics and
+ * update their moving averages.
+ */
+export function batchGradients(unet: Unet, loss: SegmentationLoss, batch: TrainingBatch): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  const size = unet.config.inputSize;
+  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const variables = trainableVariables(unet);
+  const x = tf.tensor3d(batch.images, [batch.count, size, size]);
+  const y = oneHot(batch.masks, batch.count, size, channels);
+  const frozenFeatures = unet.encoderTrainableVariables().length === 0 ? unet.features(x) : null;
+  return tf.variableGrads(() => {
+    const features = frozenFeatures ?? unet.encode(greyToEncoderInput(x, unet.config.intensityRange));
+    return loss(y, unet.decoder.apply(features, { training: true }) as tf.Tensor4D);
+  }, variables);
+}
