@@ -56,6 +56,7 @@ export { NiftiDatatype } from './lib/nifti/niftiDatatype.js';
 export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
 export { pathExists } from './lib/fs/pathExists.js';
+export { builtWorkerEntry } from './lib/fs/builtWorkerEntry.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --
 export { MaskError } from './lib/masks/maskErrors.js';

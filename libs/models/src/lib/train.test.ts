@@ -7,25 +7,14 @@ import { createAugmentPipeline, createBackgroundAugmenter } from '@medseg/data';
 import { selectBackend } from './backend/selectBackend.js';
 import { copyUnetWeights, loadCheckpoint, namedWeights } from './checkpoint.js';
 import { predictSlices } from './predict-slices.js';
-import { smallUnetOptions } from '../testing/small-unet.js';
+import { smallTrainSettings, smallUnetOptions } from '../testing/small-unet.js';
 import { syntheticSliceSet } from '../testing/synthetic-slices.js';
 import { type TrainEvent, type TrainSettings, epochOutcome, learningRateAt, trainUnet } from './train.js';
 import { buildUnet } from './unet.js';
 
 const model = smallUnetOptions({ seed: 11 });
-const settings: TrainSettings = {
-  epochs: 3,
-  batchSize: 2,
-  learningRate: 1e-2,
-  encoderLearningRate: 1e-4,
-  loss: 'dice+bce',
-  seed: 5,
-  patience: 10,
-  schedule: 'cosine',
-  augment: 'none',
-  // Recalibration runs between epochs, so the resume and determinism tests below cover it.
-  batchNormRecalibration: 4,
-};
+// Recalibration (4 slices) runs between epochs, so the resume and determinism tests below cover it.
+const settings: TrainSettings = smallTrainSettings();
 const train = syntheticSliceSet({ cases: 2, perCase: 4, size: 64, seed: 1 });
 const val = syntheticSliceSet({ cases: 2, perCase: 2, size: 64, seed: 2 });
 

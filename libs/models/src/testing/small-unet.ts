@@ -1,4 +1,5 @@
 import { sharedPath } from '@medseg/data/testing';
+import type { TrainSettings } from '../lib/train.js';
 import type { BuildUnetOptions } from '../lib/unet.js';
 
 /**
@@ -12,6 +13,23 @@ export function smallUnetOptions(overrides: Partial<BuildUnetOptions> = {}): Bui
     inputSize: 64,
     decoderFilters: [16, 8, 8, 8, 8],
     intensityRange: [0, 1],
+    ...overrides,
+  };
+}
+
+/** Settings for a few quick epochs of smallUnetOptions' network on synthetic slices. */
+export function smallTrainSettings(overrides: Partial<TrainSettings> = {}): TrainSettings {
+  return {
+    epochs: 3,
+    batchSize: 2,
+    learningRate: 1e-2,
+    encoderLearningRate: 1e-4,
+    loss: 'dice+bce',
+    seed: 5,
+    patience: 10,
+    schedule: 'cosine',
+    augment: 'none',
+    batchNormRecalibration: 4,
     ...overrides,
   };
 }

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MedsegError } from '../errors.js';
+import { builtWorkerEntry } from '../fs/builtWorkerEntry.js';
 import type { Rng } from '../random.js';
 import type { AugmentConfig, AugmentPreset } from './augmentConfig.js';
 import { createAugmentPipeline } from './augmentPipeline.js';
@@ -18,22 +17,10 @@ export interface BackgroundAugmenter {
   close(): Promise<void>;
 }
 
-/**
- * The compiled worker entry beside this module; from TypeScript sources (tests), the one `npm run build` put in
- * dist/, since a worker thread cannot load TypeScript.
- */
-function workerEntry(): URL {
-  const beside = new URL('./augmentWorker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL(import.meta.url.replace('/src/lib/augment/', '/dist/lib/augment/').replace(/[^/]*$/, 'augmentWorker.js'));
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new MedsegError("the augmentation worker is not built (run 'npm run build')", { path: fileURLToPath(built) });
-}
-
 export function createBackgroundAugmenter(presetOrConfig: AugmentPreset | AugmentConfig, options: { seed: number }): BackgroundAugmenter {
   // Validate here, so a bad config fails in the caller with the field named, not later in the worker.
   const { config } = createAugmentPipeline(presetOrConfig, options);
-  const worker = new Worker(workerEntry(), { workerData: { config, seed: options.seed } });
+  const worker = new Worker(builtWorkerEntry(import.meta.url, 'augmentWorker.js'), { workerData: { config, seed: options.seed } });
   // A training run that ends without close() must still be able to exit.
   worker.unref();
   const pending = new Map<number, { resolve: (batch: SliceBatch) => void; reject: (error: Error) => void }>();

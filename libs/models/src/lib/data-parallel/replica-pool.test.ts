@@ -8,9 +8,9 @@ import { segmentationLoss } from '../losses.js';
 import type { Volume } from '@medseg/data';
 import { predictSlices } from '../predict-slices.js';
 import { predictVolume } from '../predict-volume.js';
-import { smallUnetOptions } from '../../testing/small-unet.js';
+import { smallTrainSettings, smallUnetOptions } from '../../testing/small-unet.js';
 import { syntheticSliceSet } from '../../testing/synthetic-slices.js';
-import { type TrainSettings, trainUnet } from '../train.js';
+import { trainUnet } from '../train.js';
 import { splitBatch } from './shares.js';
 import { batchGradients, type TrainingBatch, trainableVariables } from '../training-step.js';
 import { buildUnet, type Unet } from '../unet.js';
@@ -117,18 +117,7 @@ describe('splitBatch', () => {
 });
 
 describe('trainUnet with replicas', () => {
-  const settings: TrainSettings = {
-    epochs: 3,
-    batchSize: 4,
-    learningRate: 1e-2,
-    encoderLearningRate: 1e-4,
-    loss: 'dice+bce',
-    seed: 5,
-    patience: 10,
-    schedule: 'cosine',
-    augment: 'none',
-    batchNormRecalibration: 4,
-  };
+  const settings = smallTrainSettings({ batchSize: 4 });
   const train = syntheticSliceSet({ cases: 2, perCase: 4, size: 64, seed: 1 });
   const val = syntheticSliceSet({ cases: 2, perCase: 2, size: 64, seed: 2 });
 

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtWorkerEntry } from '@medseg/data';
 import type { BackendName } from '../backend/selectBackend.js';
 import { ModelOptionsError, ReplicaError } from '../errors.js';
 import type { LossName } from '../losses.js';
@@ -30,18 +29,6 @@ export interface ReplicaPool {
 
 /** Backends whose tfjs instance runs on one thread, so that replicas in more threads add cores. */
 export const replicaBackends: readonly BackendName[] = ['wasm', 'cpu'];
-
-/**
- * The compiled worker entry beside this module; from TypeScript sources (tests), the one `npm run build` put in
- * dist/, since a worker thread cannot load TypeScript.
- */
-function workerEntry(): URL {
-  const beside = new URL('./replica-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL(import.meta.url.replace('/src/lib/data-parallel/', '/dist/lib/data-parallel/').replace(/[^/]*$/, 'replica-worker.js'));
-  if (existsSync(fileURLToPath(built))) return built;
-  throw new ReplicaError("the replica worker is not built (run 'npm run build')", { path: fileURLToPath(built) });
-}
 
 /** Node flags without `--conditions X` / `-C X` / `--conditions=X` naming the TypeScript-source condition. */
 function withoutSourceConditions(argv: readonly string[]): string[] {
@@ -113,7 +100,7 @@ export async function createReplicaPool(unet: Unet, options: { replicas: number;
   if (!replicaBackends.includes(options.backend)) {
     throw new ModelOptionsError(`createReplicaPool: data-parallel replicas need a one-thread backend (${replicaBackends.join(', ')}), not ${options.backend}`);
   }
-  const entry = workerEntry();
+  const entry = builtWorkerEntry(import.meta.url, 'replica-worker.js');
   const init: ReplicaInit = { backend: options.backend, config: unet.config, encoderDepth: unet.encoder.depth, loss: options.loss, weights: packValues(allVariables(unet)) };
   // The compiled worker resolves @medseg/* to their builds: a test runner's source-only export conditions
   // (--conditions @medseg/source) would point it at TypeScript it cannot load.
