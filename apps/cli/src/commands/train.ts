@@ -102,7 +102,6 @@ export const trainCommand: CommandModule = {
         schedule: 'cosine',
         augment: options['augment'] as string,
         batchNormRecalibration: options['bnRecalibration'] as number,
-        workers: (options['workers'] as number | undefined) ?? 1,
         dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes },
       };
       if (manifest.cases.every((c) => c.split !== 'val')) throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients)', { path: dataset });
@@ -142,8 +141,8 @@ export const trainCommand: CommandModule = {
     // A resumed run keeps its number of workers unless told otherwise: with another number its batches split
     // differently, so it would not continue exactly as the uninterrupted run.
     const workers = (options['workers'] as number | undefined) ?? settings.workers ?? 1;
-    if (workers !== (settings.workers ?? 1)) settings = { ...settings, workers };
     const replicas = (await startReplicas([unet], workers, backend.name, settings.loss, context))?.[0];
+    settings = { ...settings, workers: replicas === undefined ? 1 : workers };
 
     // Ctrl-C saves last/ at the current batch before the process ends; a second Ctrl-C is not intercepted.
     const controller = new AbortController();

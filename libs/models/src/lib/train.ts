@@ -93,10 +93,11 @@ export interface TrainOptions {
   /** Continue from a checkpoint's state and optimiser weights (its `unet` must be `unet`). */
   resume?: Pick<CheckpointContents, 'state' | 'optimizers'>;
   /**
-   * Copies of `unet` in worker threads (createReplicaPool) for data parallelism: each batch is split into equal
-   * shares, one for the main thread and one per replica, and the optimiser applies the share-weighted mean of
-   * their gradients. Each share's decoder BN uses its own batch statistics (as PyTorch DDP without SyncBatchNorm),
-   * so a run with replicas is reproducible for the same number of them, not identical to one without.
+   * Copies of `unet` in worker threads (createReplicaPool) for data parallelism: each batch is split into
+   * near-equal shares, one for the main thread and one per replica, and the optimiser applies the share-weighted
+   * mean of their gradients. Each share's decoder BN uses its own batch statistics (as PyTorch DDP without
+   * SyncBatchNorm), so a run with replicas is reproducible for the same number of them, not identical to one
+   * without.
    */
   replicas?: ReplicaPool;
 }
@@ -311,8 +312,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
         // Start the next batch now: a worker-backed augmenter prepares it while this step trains.
         upcoming = b + 1 < batches ? prepare(b + 1) : undefined;
         const loss = options.replicas === undefined ? singleStep(batch) : await parallelStep(batch, options.replicas);
-        // Let the event loop turn: on wasm/cpu `data()` resolves as a microtask, and without this a Ctrl-C
-        // (a signal event) would wait for the end of the run.
+        // Let the event loop turn: without this a Ctrl-C (a signal event) would wait for the end of the run.
         await new Promise((resolve) => setImmediate(resolve));
         state = { ...state, batch: b + 1, lossSum: state.lossSum + loss * batch.count, lossCount: state.lossCount + batch.count };
         options.onEvent?.({ type: 'batch', epoch, epochs: settings.epochs, batch: b + 1, batches, loss: state.lossSum / state.lossCount });
