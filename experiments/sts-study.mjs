@@ -173,7 +173,7 @@ const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
 const lines = [
   `Per-patient metrics on the 8 test patients (STS_029-036), ${seeds.length === 1 ? `one seed (${seeds[0]})` : `an ensemble of ${seeds.length} seeds (${seeds.join(', ')}) per arm`}, encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
     `decoder ${args['decoder-filters']}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.[0]?.backend}, ` +
-    `${args.jobs} arm(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
+    `${args.jobs} training run(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
   '',
   '| arm | Dice | IoU | HD95 (mm) | training time (all seeds) |',
   '| --- | --- | --- | --- | --- |',

@@ -96,8 +96,7 @@ print(json.dumps({
   it('saves on Ctrl-C (SIGINT to the real bin) and finishes with --resume', async () => {
     const dir = join(work, 'run-sigint');
     // Two workers (one replica thread), which the resumed run keeps without being told.
-    const args = ['train', '--dataset', dataset, '--out', dir, '--epochs', '2', '--augment', 'none', ...small];
-    const first = [...args, '--workers', '2'];
+    const first = ['train', '--dataset', dataset, '--out', dir, '--epochs', '2', '--augment', 'none', ...small, '--workers', '2'];
     const child = spawn(process.execPath, [bin, ...first], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
@@ -114,7 +113,8 @@ print(json.dumps({
     expect(state.epoch).toBe(0);
     expect(state.batch).toBeGreaterThan(0);
 
-    const resumed = medseg([...args, '--resume', '--json']);
+    // The run remembers its dataset and settings: --resume needs only the run folder.
+    const resumed = medseg(['train', '--out', dir, '--resume', '--backend', 'wasm', '--json']);
     expect(resumed.status, resumed.err).toBe(0);
     expect(resumed.err).toContain('workers: 2 (1 replica thread(s) per network beside the main one)');
     expect(JSON.parse(resumed.out)).toMatchObject({ epochs: 2, stopped: 'completed', interrupted: false });

@@ -26,6 +26,7 @@ import {
 import type { CommandModule } from '../command.js';
 import { integer, positive } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
+import { UsageError } from '../errors.js';
 import { createProgress, type Progress } from '../progress.js';
 import { startReplicas, workersOptionHelp } from '../replicas.js';
 
@@ -50,7 +51,7 @@ export const trainCommand: CommandModule = {
   summary: 'Train a U-Net with a frozen ImageNet encoder on a dataset; checkpoints, log and resume in the run folder',
   configure: (command: Command) =>
     command
-      .requiredOption('--dataset <dir>', "dataset folder written by 'medseg ingest' (train and val splits)")
+      .option('--dataset <dir>', "dataset folder written by 'medseg ingest' (train and val splits); with --resume, the run's own by default")
       .requiredOption('--out <dir>', 'run folder: best/ and last/ checkpoints, log.jsonl')
       .addOption(new Option('--encoder <name>', 'encoder backbone').choices(Object.keys(backbones)).default('mobilenet_v1_0.25'))
       .option('--encoder-weights <source>', "'imagenet' (downloaded once into $MEDSEG_CACHE), a local folder with model.json, or 'none' (random)", 'imagenet')
@@ -85,9 +86,13 @@ export const trainCommand: CommandModule = {
       resume = await loadCheckpoint(resolve(out, 'last'));
       unet = resume.unet;
       settings = resume.training as TrainSettings;
-      dataset = settings.dataset?.path ?? resolve(context.cwd, options['dataset'] as string);
+      const given = options['dataset'] as string | undefined;
+      const recorded = settings.dataset?.path;
+      if (given === undefined && recorded === undefined) throw new UsageError(`--resume ${out}: the run does not record its dataset; pass --dataset`);
+      dataset = given === undefined ? recorded! : resolve(context.cwd, given);
       writeLine(context.stderr, `resuming ${out} at epoch ${(resume.state as { epoch: number }).epoch + 1}`);
     } else {
+      if (options['dataset'] === undefined) throw new UsageError("required option '--dataset <dir>' not specified");
       dataset = resolve(context.cwd, options['dataset'] as string);
       const manifest = await readDatasetManifest(dataset);
       const normalization = manifest.cases[0]?.normalization.spec as NormalizationSpec | undefined;
