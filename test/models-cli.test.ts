@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -154,5 +154,27 @@ print(json.dumps({'agreeFg': int((a & b).sum()), 'agreeBg': int((~a & ~b).sum())
     const mismatched = medseg(['predict', '--model', runDir, '--model', join(work, 'missing-run'), '--input', dataset, '--out', join(work, 'ens-bad'), '--backend', 'wasm']);
     expect(mismatched.status).not.toBe(0);
     expect(mismatched.err).toContain('missing-run');
+  });
+
+  it('skips and reports a series it cannot read, and still predicts the good one', () => {
+    const tree = join(work, 'mixed');
+    mkdirSync(join(tree, 'bad'), { recursive: true });
+    symlinkSync(sharedPath('data/sts/dicom/STS_003/image'), join(tree, 'good'));
+    // STS_004 with one slice cut short inside its pixel data: the scan reads headers, the series read fails.
+    const source = sharedPath('data/sts/dicom/STS_004/image');
+    const files = readdirSync(source).sort();
+    for (const file of files) copyFileSync(join(source, file), join(tree, 'bad', file));
+    const broken = join(tree, 'bad', files[4]!);
+    truncateSync(broken, statSync(broken).size - 5000);
+    const out = join(work, 'pred-mixed');
+    const result = medseg(['predict', '--model', runDir, '--input', tree, '--out', out, '--no-seg', '--backend', 'wasm']);
+    expect(result.status, result.err).toBe(0);
+    expect(result.err).toContain(`skipped ${broken}: series`);
+    const record = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as { cases: { id: string }[]; skipped: { path: string; reason: string }[] };
+    expect(record.cases.map((c) => c.id)).toEqual(['STS_003']);
+    expect(record.skipped).toHaveLength(1);
+    expect(record.skipped[0]!.path).toBe(broken);
+    expect(record.skipped[0]!.reason).toMatch(/not predicted: malformed DICOM data set/);
+    expect(existsSync(join(out, 'STS_003.nii.gz'))).toBe(true);
   });
 });

@@ -19,6 +19,7 @@ import {
   NiftiDatatype,
   caseIdFor,
   pathExists,
+  MedsegError,
 } from '@medseg/data';
 import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
 import type { CommandModule } from '../command.js';
@@ -114,16 +115,26 @@ async function writeOutputs(out: string, input: CaseInput, labels: Volume<Uint8A
 }
 
 /** Series of a DICOM tree, normalised as the training data was, each with its case id. */
-async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, context: CliContext): AsyncGenerator<CaseInput> {
+async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, skip: (path: string, reason: string) => void): AsyncGenerator<CaseInput> {
   const scan = await scanDicomTree(input);
-  for (const skipped of scan.skipped) writeLine(context.stderr, `skipped ${skipped.path}: ${skipped.reason}`);
+  for (const file of scan.skipped) skip(file.path, file.reason);
   const perPatient = new Map<string, number>();
   for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
   for (const [i, info] of scan.series.entries()) {
-    const series = await readDicomSeries(info);
-    const spec = normalization ?? defaultNormalization(series.modality);
-    const id = perPatient.get(info.patientId)! > 1 ? `${caseIdFor(info.patientId)}_${info.seriesNumber ?? i + 1}` : caseIdFor(info.patientId);
-    yield { id, image: normalizeIntensity(series.volume, spec).volume, seriesInstanceUid: info.seriesInstanceUid, series };
+    let input: CaseInput;
+    try {
+      const series = await readDicomSeries(info);
+      const spec = normalization ?? defaultNormalization(series.modality);
+      const id = perPatient.get(info.patientId)! > 1 ? `${caseIdFor(info.patientId)}_${info.seriesNumber ?? i + 1}` : caseIdFor(info.patientId);
+      input = { id, image: normalizeIntensity(series.volume, spec).volume, seriesInstanceUid: info.seriesInstanceUid, series };
+    } catch (error) {
+      // One unreadable series (bad pixel data, inconsistent geometry) must not cost the others their predictions.
+      const path = (error instanceof MedsegError ? error.path : undefined) ?? info.files[0] ?? info.seriesInstanceUid;
+      const message = error instanceof Error ? error.message : String(error);
+      skip(path, `series ${info.seriesInstanceUid} not predicted: ${message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message}`);
+      continue;
+    }
+    yield input;
   }
 }
 
@@ -178,7 +189,12 @@ export const predictCommand: CommandModule = {
     const normalization = settings.dataset?.normalization as NormalizationSpec | undefined;
     if (unets.length > 1) writeLine(context.stderr, `ensemble of ${unets.length} models: the label maps come from their mean probabilities`);
     const isDataset = await pathExists(join(input, 'manifest.json'));
-    const inputs = isDataset ? datasetInputs(input, options['split'] as string, context) : dicomInputs(input, normalization, context);
+    const skipped: { path: string; reason: string }[] = [];
+    const skip = (path: string, reason: string) => {
+      skipped.push({ path, reason });
+      writeLine(context.stderr, `skipped ${path}: ${reason}`);
+    };
+    const inputs = isDataset ? datasetInputs(input, options['split'] as string, context) : dicomInputs(input, normalization, skip);
     const predictOptions = {
       batchSize: options['batchSize'] as number,
       tta: options['tta'] === true,
@@ -208,6 +224,7 @@ export const predictCommand: CommandModule = {
       input,
       settings: { ...predictOptions, backend: backend.name, workers: replicas === undefined ? 1 : options['workers'] },
       cases,
+      skipped,
     };
     await writeFileAtomic(join(out, 'predictions.json'), `${JSON.stringify(record, null, 2)}\n`);
     if (options['json'] === true) {
@@ -215,6 +232,7 @@ export const predictCommand: CommandModule = {
     } else {
       writeLine(context.stdout, `predicted ${cases.length} series (${slices} slices) in ${seconds.toFixed(1)} s with ${checkpoints.join(' + ')}; wrote ${out}`);
       for (const c of cases) writeLine(context.stdout, `  ${c.id}: ${c.foregroundVoxels} foreground voxels${c.files.seg ? `, ${c.files.seg}` : ''}`);
+      if (skipped.length > 0) writeLine(context.stdout, `skipped: ${skipped.length} input(s), listed in predictions.json`);
     }
     return cases.length === 0 ? ExitCode.Failure : ExitCode.Ok;
   },
