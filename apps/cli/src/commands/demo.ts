@@ -42,7 +42,9 @@ export const demoCommand: CommandModule = {
       .option('--epochs <n>', 'training epochs', '12')
       .option('--size <n>', 'phantom slice size and network input size (a multiple of 32)', '96')
       .option('--seed <n>', 'seed of the phantom, the split and the training', '1')
-      .option('--backend <name>', 'TensorFlow.js backend', 'auto'),
+      .option('--backend <name>', 'TensorFlow.js backend', 'auto')
+      // A fixed default rather than the machine's core count, so the demo gives the same bytes everywhere.
+      .option('--workers <n>', 'threads that share training and prediction (see train --workers)', '2'),
   async run(_args, options, context) {
     const { run } = await import('../main.js');
     const out = resolve(context.cwd, String(options['out']));
@@ -60,8 +62,9 @@ export const demoCommand: CommandModule = {
       ['ingest', '--images', paths.dicom, '--roi', 'GTV*', '--out', paths.dataset, '--val', '0', '--test', '0', '--val-patients', validation, '--test-patients', test],
       ['train', '--dataset', paths.dataset, '--out', paths.run, '--encoder', ENCODER, '--encoder-weights', weights, '--epochs', String(options['epochs']),
         '--batch-size', '16', '--lr', '0.003', '--decoder-filters', '32-16-16-8-8', '--augment', 'light', '--input-size', String(options['size']),
-        '--seed', seed, '--backend', String(options['backend'])],
-      ['predict', '--model', paths.run, '--input', paths.dataset, '--split', 'test', '--out', paths.predictions, '--backend', String(options['backend'])],
+        '--seed', seed, '--backend', String(options['backend']), '--workers', String(options['workers'])],
+      ['predict', '--model', paths.run, '--input', paths.dataset, '--split', 'test', '--out', paths.predictions, '--backend', String(options['backend']),
+        '--workers', String(options['workers'])],
       ['eval', '--pred', paths.predictions, '--truth', paths.dataset, '--out', paths.report],
     ];
     const started = Date.now();
