@@ -2,7 +2,7 @@
 // One medseg measurement for `npm run bench:speed` (bench/speed.mjs runs it in a fresh process per size):
 // the U-Net of @medseg/models (MobileNet v1 a0.25 frozen encoder, U-Net decoder) on the wasm backend, timed
 // for a training step exactly as trainUnet takes it (batchGradients: frozen encoder features outside the tape in
-// inference mode, variableGrads over the decoder; then Adam) and for inference (predictSlices).
+// inference mode, variableGrads over the decoder; then FlatAdamOptimizer) and for inference (predictSlices).
 //
 // --workers N > 1 measures the data parallelism of `medseg train/predict --workers N` (tfjs-backend-wasm runs one
 // thread per instance under Node): N - 1 replicas in worker threads (createReplicaPool) share each batch with
@@ -17,6 +17,7 @@ import {
   batchGradients,
   buildUnet,
   createReplicaPool,
+  FlatAdamOptimizer,
   parallelBatchGradients,
   predictSlices,
   predictSlicesParallel,
@@ -52,7 +53,7 @@ const unet = await buildUnet({
   seed: 1,
 });
 const lossFn = segmentationLoss('dice+bce');
-const optimizer = tf.train.adam(1e-3);
+const optimizer = new FlatAdamOptimizer(1e-3);
 const replicas = workers > 1 ? await createReplicaPool(unet, { replicas: workers - 1, backend: backend.name, loss: 'dice+bce' }) : undefined;
 // Same data for every step: speed does not depend on the values (no data-dependent kernels in the network).
 // Grey slices, as trainUnet and predictSlices hand them to the network.

@@ -24,6 +24,7 @@ export { checkpointFolder, copyUnetWeights, loadCheckpoint, saveCheckpoint } fro
 export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings, TrainState, TrainingBatch } from './lib/train.js';
 export { epochOutcome, learningRateAt, trainUnet, validateTrainSettings, validationDice } from './lib/train.js';
 export { batchGradients, trainableVariables } from './lib/training-step.js';
+export { FlatAdamOptimizer } from './lib/flat-adam.js';
 export type { PredictSlicesOptions } from './lib/predict-slices.js';
 export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';
 export type { DatasetSplit } from './lib/dataset-slices.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@medseg/data';
 import { ModelOptionsError } from './errors.js';
+import { tfjsSeeds } from './tfjs-seed.js';
 
 export interface DecoderOptions {
   /** Channels of the encoder features, deepest (1/32) first. */
@@ -23,7 +24,7 @@ export function buildDecoder(options: DecoderOptions): tf.LayersModel {
   if (filters.length !== skipChannels.length) {
     throw new ModelOptionsError(`buildDecoder: decoderFilters needs ${skipChannels.length} stages, got ${filters.length}`);
   }
-  const seed = (): number => rng.int(0, 2 ** 31 - 1);
+  const seed = tfjsSeeds(rng);
   const inputs = skipChannels.map((channels, i) => {
     const size = inputSize / 2 ** (skipChannels.length - i);
     return tf.input({ shape: [size, size, channels], name: `decoder_in_${i}` });

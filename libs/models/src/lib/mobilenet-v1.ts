@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@medseg/data';
 import { ModelOptionsError } from './errors.js';
+import { tfjsSeeds } from './tfjs-seed.js';
 
 /** Pointwise filters (at alpha 1) and depthwise stride of MobileNet v1's 13 blocks (Howard et al. 2017, Table 1). */
 const blocks: readonly (readonly [number, number])[] = [
@@ -31,7 +32,7 @@ export function buildMobilenetV1(options: MobilenetV1Options): tf.LayersModel {
   if (!Number.isInteger(depth) || depth < 1 || depth > blocks.length) {
     throw new ModelOptionsError(`buildMobilenetV1: depth must be an integer in 1..${blocks.length}, got ${depth}`);
   }
-  const seed = (): number => rng.int(0, 2 ** 31 - 1);
+  const seed = tfjsSeeds(rng);
   // A random encoder (`--encoder-weights none`) keeps its BatchNormalization at identity statistics (the encoder
   // always runs in inference mode), so nothing renormalises its activations: with Glorot init each ReLU halves
   // their variance and the 1/32 features come out ~1e-16. He init (variance 2/fan_in) keeps them O(1), as a

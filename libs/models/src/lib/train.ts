@@ -6,6 +6,7 @@ import { recalibrateBatchNorm } from './batch-norm-recalibration.js';
 import { type CheckpointContents, type NamedTensor, saveCheckpoint } from './checkpoint.js';
 import { diceScore, nanMean } from './dice.js';
 import { ModelOptionsError } from './errors.js';
+import { FlatAdamOptimizer } from './flat-adam.js';
 import { type LossName, lossNames, segmentationLoss } from './losses.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
@@ -210,8 +211,8 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
   const lossFn = segmentationLoss(settings.loss);
   const decoderVars = unet.decoderVariables();
   const encoderVars = unet.encoderTrainableVariables();
-  const decoderOptimizer = tf.train.adam(learningRateAt(settings, 0));
-  const encoderOptimizer = encoderVars.length > 0 ? tf.train.adam(settings.encoderLearningRate) : null;
+  const decoderOptimizer = new FlatAdamOptimizer(learningRateAt(settings, 0));
+  const encoderOptimizer = encoderVars.length > 0 ? new FlatAdamOptimizer(settings.encoderLearningRate) : null;
   const root = createRng(settings.seed);
   let state: TrainState = {
     epoch: 0,
@@ -236,11 +237,6 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
   } else {
     await log({ event: 'start', config: unet.config, settings, trainSlices: train.count, valSlices: val.count, backend: tf.getBackend() });
   }
-  const setRate = (optimizer: tf.Optimizer, rate: number) => {
-    // Adam reads its learningRate field at every step; TF.js offers no setter.
-    (optimizer as unknown as { learningRate: number }).learningRate = rate;
-  };
-
   const checkpoint = async (dir: string, snapshot: TrainState) => {
     const optimizers: Record<string, NamedTensor[]> = { decoder: await decoderOptimizer.getWeights() };
     if (encoderOptimizer !== null) optimizers['encoder'] = await encoderOptimizer.getWeights();
@@ -286,7 +282,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
       const epochRng = createRng(state.rng);
       const order = permutation(train.count, epochRng.child('shuffle'));
       const rate = learningRateAt(settings, epoch);
-      setRate(decoderOptimizer, rate);
+      decoderOptimizer.learningRate = rate;
       const prepare = (b: number): TrainingBatch | Promise<TrainingBatch> => {
         const indices = order.subarray(b * settings.batchSize, Math.min((b + 1) * settings.batchSize, train.count));
         const batch: TrainingBatch = {
