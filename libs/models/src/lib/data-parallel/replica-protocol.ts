@@ -1,4 +1,5 @@
 import type { BackendName } from '../backend/selectBackend.js';
+import type { LossName } from '../losses.js';
 import type { TrainingBatch } from '../training-step.js';
 import type { UnetConfig } from '../unet.js';
 
@@ -7,7 +8,7 @@ export interface ReplicaInit {
   backend: BackendName;
   config: UnetConfig;
   encoderDepth: number;
-  loss: string;
+  loss: LossName;
   /** Every weight, as packValues(allVariables(unet)) lays them out. */
   weights: Float32Array;
 }

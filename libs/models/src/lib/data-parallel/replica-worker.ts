@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/selectBackend.js';
-import { type LossName, segmentationLoss } from '../losses.js';
+import { segmentationLoss } from '../losses.js';
 import { predictSlices } from '../predict-slices.js';
 import { batchGradients, trainableVariables } from '../training-step.js';
 import { buildUnet } from '../unet.js';
@@ -18,7 +18,7 @@ async function start() {
   // No weight files are read: every value arrives from the main thread.
   const unet = await buildUnet({ ...init.config, encoderDepth: init.encoderDepth });
   unpackVariables(allVariables(unet), init.weights);
-  const loss = segmentationLoss(init.loss as LossName);
+  const loss = segmentationLoss(init.loss);
   const changing = changingVariables(unet);
   const trainable = trainableVariables(unet);
   port.on('message', (request: ReplicaRequest) => {
