@@ -11,6 +11,7 @@ import { type LossName, lossNames, segmentationLoss } from './losses.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
 import { parallelBatchGradients } from './data-parallel/parallel-gradients.js';
+import { predictSlicesParallel } from './data-parallel/parallel-predict.js';
 import type { SliceSet } from './slice-set.js';
 import { batchGradients, type TrainingBatch } from './training-step.js';
 import type { Unet } from './unet.js';
@@ -171,10 +172,14 @@ function permutation(n: number, rng: Rng): Int32Array {
   return order;
 }
 
-/** Validation Dice per slice and per case at the network's input size. */
-export function validationDice(unet: Unet, val: SliceSet, batchSize: number): { perSlice: number; perPatient: number } {
+/**
+ * Validation Dice per slice and per case at the network's input size; with replicas, the slices are shared out
+ * between threads (the same probabilities).
+ */
+export async function validationDice(unet: Unet, val: SliceSet, batchSize: number, replicas?: ReplicaPool): Promise<{ perSlice: number; perPatient: number }> {
   const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
-  const labels = probabilitiesToLabels(predictSlices(unet, val.images, val.count, { batchSize }), channels);
+  const probs = replicas === undefined ? predictSlices(unet, val.images, val.count, { batchSize }) : await predictSlicesParallel(unet, replicas, val.images, val.count, { batchSize });
+  const labels = probabilitiesToLabels(probs, channels);
   const plane = val.height * val.width;
   const sliceDice: number[] = [];
   for (let s = 0; s < val.count; s++) sliceDice.push(foregroundDice(val.masks, labels, unet.config.classes, s * plane, plane));
@@ -325,7 +330,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
         // The same subset every epoch, so a resumed run recalibrates exactly as the uninterrupted one.
         recalibrateBatchNorm(unet, train, { batchSize: Math.max(2, settings.batchSize), maxSlices: recalibration, rng: root.child('bn-recalibration') });
       }
-      const dice = validationDice(unet, val, settings.batchSize);
+      const dice = await validationDice(unet, val, settings.batchSize, options.replicas);
       const metrics: EpochMetrics = {
         epoch: epoch + 1,
         loss: state.lossSum / Math.max(1, state.lossCount),

@@ -10,7 +10,7 @@ import { predictSlices } from '../predict-slices.js';
 import { predictVolume } from '../predict-volume.js';
 import { smallTrainSettings, smallUnetOptions } from '../../testing/small-unet.js';
 import { syntheticSliceSet } from '../../testing/synthetic-slices.js';
-import { trainUnet } from '../train.js';
+import { trainUnet, validationDice } from '../train.js';
 import { splitBatch } from './shares.js';
 import { batchGradients, type TrainingBatch, trainableVariables } from '../training-step.js';
 import { buildUnet, type Unet } from '../unet.js';
@@ -94,6 +94,13 @@ describe('createReplicaPool', () => {
     const shared = await predictVolume(unet, image, { threshold, replicas: [pool] });
     expect(shared.data).toEqual(alone.data);
     expect(alone.data.some((v) => v === 1) && alone.data.some((v) => v === 0)).toBe(true);
+  });
+
+  it('validates with the replicas to the same Dice as this thread alone', async () => {
+    const val = syntheticSliceSet({ cases: 2, perCase: 3, size: 64, seed: 6 });
+    const alone = await validationDice(unet, val, 2);
+    expect(Number.isFinite(alone.perPatient) && Number.isFinite(alone.perSlice)).toBe(true);
+    expect(await validationDice(unet, val, 2, pool)).toEqual(alone);
   });
 
   it('refuses native backends, which use every core already, and more shares than replicas', async () => {
