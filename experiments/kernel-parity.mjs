@@ -7,14 +7,11 @@
 // settings, and prints both runs' validation Dice per epoch side by side. Float rounding differs between the
 // backends, so the weights drift apart slowly; the check is that training reaches the same validation Dice.
 // STS_001-006 train, STS_007-008 validation, 64x64, MobileNet v1 a0.25 (shared weights), decoder 16-8-8-8-8.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { medseg, root, shared } from './medseg-bin.mjs';
 
-const root = resolve(fileURLToPath(import.meta.url), '../..');
-const shared = process.env['MEDSEG_SHARED'] ?? resolve(root, '../shared');
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: join(root, 'experiments/out/kernel-parity') },
@@ -23,17 +20,7 @@ const { values: args } = parseArgs({
   },
 });
 const out = resolve(args.out);
-const bin = join(root, 'apps/cli/bin/medseg.js');
 const patients = Array.from({ length: 8 }, (_, i) => `STS_${String(i + 1).padStart(3, '0')}`);
-
-/** @param {string[]} argv */
-function medseg(argv) {
-  console.log(`$ medseg ${argv.join(' ')}`);
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`medseg ${argv[0]} failed (exit ${result.status})`);
-  return { stdout: result.stdout, seconds: (performance.now() - started) / 1000 };
-}
 
 mkdirSync(out, { recursive: true });
 const images = join(out, 'images');

@@ -12,14 +12,12 @@
 // so each step is a command a user can repeat; arms train side by side (--jobs, one wasm thread each).
 // Writes OUT/results.md (the README's Results table) and results.json. Run again with the same --out, it reuses
 // the ingested cases and continues (or skips) each training run from its checkpoint.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { bin, medseg, quote, root, shared } from './medseg-bin.mjs';
 
-const root = resolve(fileURLToPath(import.meta.url), '../..');
-const shared = process.env['MEDSEG_SHARED'] ?? resolve(root, '../shared');
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: join(root, 'experiments/out/sts-study') },
@@ -40,20 +38,8 @@ const { values: args } = parseArgs({
   },
 });
 const out = resolve(args.out);
-const bin = join(root, 'apps/cli/bin/medseg.js');
 const patient = (n) => `STS_${String(n).padStart(3, '0')}`;
 const testPatients = Array.from({ length: 8 }, (_, i) => patient(29 + i));
-
-const quote = (/** @type {string[]} */ argv) => argv.map((a) => (/[\s*,]/.test(a) ? `'${a}'` : a)).join(' ');
-
-/** @param {string[]} argv */
-function medseg(argv) {
-  console.log(`$ medseg ${quote(argv)}`);
-  const started = performance.now();
-  const result = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (result.status !== 0) throw new Error(`medseg ${argv[0]} failed (exit ${result.status})`);
-  return { stdout: result.stdout, seconds: (performance.now() - started) / 1000 };
-}
 
 /**
  * The same, without blocking, so arms can train side by side: each training process runs one wasm thread, so
