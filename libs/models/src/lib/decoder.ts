@@ -13,6 +13,11 @@ export interface DecoderOptions {
   rng: Rng;
 }
 
+/** Channels of the head for `classes` foreground classes: one sigmoid channel, or softmax over background + classes. */
+export function outputChannels(classes: number): number {
+  return classes === 1 ? 1 : classes + 1;
+}
+
 /**
  * The U-Net decoder as its own model, taking the encoder features (deepest first) as inputs: per stage
  * upsample x2, concatenate the next shallower skip (none at the last stage), two 3x3 conv + BN + ReLU; a 1x1
@@ -49,11 +54,10 @@ export function buildDecoder(options: DecoderOptions): tf.LayersModel {
       x = tf.layers.reLU({ name: `decoder_stage${stage}_relu${k}` }).apply(x) as tf.SymbolicTensor;
     }
   });
-  const outputChannels = classes === 1 ? 1 : classes + 1;
   const head = tf.layers
     .conv2d({
       name: 'decoder_head',
-      filters: outputChannels,
+      filters: outputChannels(classes),
       kernelSize: 1,
       activation: classes === 1 ? 'sigmoid' : 'softmax',
       kernelInitializer: tf.initializers.glorotUniform({ seed: seed() }),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Unet } from './unet.js';
+import { outputChannels } from './decoder.js';
 
 export interface PredictSlicesOptions {
   batchSize?: number;
@@ -19,7 +20,7 @@ export function predictSlices(unet: Unet, images: Float32Array, count: number, o
     throw new RangeError(`predictSlices: images holds ${images.length} values, expected ${count} x ${size} x ${size}`);
   }
   const batchSize = options.batchSize ?? 8;
-  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const channels = outputChannels(unet.config.classes);
   const out = new Float32Array(count * plane * channels);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);

@@ -6,6 +6,7 @@ import { largestComponent } from './largest-component.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import { resizeBilinear } from './resize.js';
 import type { Unet } from './unet.js';
+import { outputChannels } from './decoder.js';
 
 export interface PredictVolumeOptions {
   /** Slices per forward pass. */
@@ -20,9 +21,6 @@ export interface PredictVolumeOptions {
   replicas?: readonly (ReplicaPool | undefined)[];
 }
 
-/** Output channels of a network: one sigmoid channel, or softmax over background + classes. */
-const outputChannels = (unet: Unet): number => (unet.config.classes === 1 ? 1 : unet.config.classes + 1);
-
 /**
  * Segments a whole (intensity-normalised) volume slice by slice: each slice is resized to the network's
  * input, predicted in batches, and its probabilities are resized back to the source grid before the
@@ -34,9 +32,9 @@ const outputChannels = (unet: Unet): number => (unet.config.classes === 1 ? 1 : 
 export async function predictVolume(model: Unet | readonly Unet[], image: Volume<Float32Array>, options: PredictVolumeOptions = {}): Promise<Volume<Uint8Array>> {
   const unets: readonly Unet[] = Array.isArray(model) ? model : [model as Unet];
   if (unets.length === 0) throw new ModelOptionsError('predictVolume: no model given');
-  const channels = outputChannels(unets[0]!);
+  const channels = outputChannels(unets[0]!.config.classes);
   for (const [i, unet] of unets.entries()) {
-    if (outputChannels(unet) !== channels) {
+    if (outputChannels(unet.config.classes) !== channels) {
       throw new ModelOptionsError(`predictVolume: ensemble member ${i + 1} predicts ${unet.config.classes} class(es), member 1 ${unets[0]!.config.classes}`);
     }
   }
@@ -54,7 +52,7 @@ async function addSourceGridProbabilities(unet: Unet, replicas: ReplicaPool | un
   const [w, h, d] = image.shape;
   const size = unet.config.inputSize;
   const plane = size * size;
-  const channels = outputChannels(unet);
+  const channels = outputChannels(unet.config.classes);
   const input = new Float32Array(d * plane);
   for (let z = 0; z < d; z++) resizeBilinear(image.data.subarray(z * w * h, (z + 1) * w * h), w, h, size, size, input.subarray(z * plane, (z + 1) * plane));
   const slicesOptions = { batchSize: options.batchSize ?? 8, ...(options.tta === undefined ? {} : { tta: options.tta }) };

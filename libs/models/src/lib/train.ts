@@ -15,6 +15,7 @@ import { predictSlicesParallel } from './data-parallel/parallel-predict.js';
 import type { SliceSet } from './slice-set.js';
 import { batchGradients, type TrainingBatch } from './training-step.js';
 import type { Unet } from './unet.js';
+import { outputChannels } from './decoder.js';
 
 export type { TrainingBatch } from './training-step.js';
 
@@ -177,7 +178,7 @@ function permutation(n: number, rng: Rng): Int32Array {
  * between threads (the same probabilities).
  */
 export async function validationDice(unet: Unet, val: SliceSet, batchSize: number, replicas?: ReplicaPool): Promise<{ perSlice: number; perPatient: number }> {
-  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const channels = outputChannels(unet.config.classes);
   const probs = replicas === undefined ? predictSlices(unet, val.images, val.count, { batchSize }) : await predictSlicesParallel(unet, replicas, val.images, val.count, { batchSize });
   const labels = probabilitiesToLabels(probs, channels);
   const plane = val.height * val.width;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { SegmentationLoss } from './losses.js';
 import { greyToEncoderInput } from './preprocess.js';
 import type { Unet } from './unet.js';
+import { outputChannels } from './decoder.js';
 
 /** A batch of slices [count, height, width], row-major, one channel: what augmentation pipelines take and give. */
 export interface TrainingBatch {
@@ -13,7 +14,7 @@ export interface TrainingBatch {
 }
 
 /** Targets for the network's output: the mask itself for one sigmoid channel, else one-hot over the classes. */
-export function oneHot(masks: Uint8Array, count: number, size: number, channels: number): tf.Tensor4D {
+function oneHot(masks: Uint8Array, count: number, size: number, channels: number): tf.Tensor4D {
   return tf.tidy(() => {
     const m = tf.tensor4d(masks, [count, size, size, 1], 'int32');
     if (channels === 1) return tf.cast(m, 'float32') as tf.Tensor4D;
@@ -34,7 +35,7 @@ export function trainableVariables(unet: Unet): tf.Variable[] {
  */
 export function batchGradients(unet: Unet, loss: SegmentationLoss, batch: TrainingBatch): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   const size = unet.config.inputSize;
-  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const channels = outputChannels(unet.config.classes);
   const variables = trainableVariables(unet);
   const x = tf.tensor3d(batch.images, [batch.count, size, size]);
   const y = oneHot(batch.masks, batch.count, size, channels);

@@ -18,16 +18,19 @@ export async function parallelBatchGradients(unet: Unet, loss: SegmentationLoss,
   try {
     const replies = await remote;
     const weights = shares.map((share) => share.count / batch.count);
+    // The replicas' gradients arrive flat: sum them here, then one multiply-add with this thread's, flattened,
+    // and one split back, rather than a few small kernels per variable on the hot path.
+    const remoteSum = new Float32Array(replies[0]?.grads.length ?? 0);
+    replies.forEach((reply, i) => {
+      const weight = weights[i + 1]!;
+      for (let k = 0; k < remoteSum.length; k++) remoteSum[k]! += reply.grads[k]! * weight;
+    });
+    const variables = trainableVariables(unet);
     const grads = tf.tidy(() => {
-      const averaged: tf.NamedTensorMap = {};
-      let offset = 0;
-      for (const v of trainableVariables(unet)) {
-        let sum = own.grads[v.name]!.mul(weights[0]!);
-        replies.forEach((reply, i) => (sum = sum.add(tf.tensor(reply.grads.subarray(offset, offset + v.size), v.shape).mul(weights[i + 1]!))));
-        averaged[v.name] = sum;
-        offset += v.size;
-      }
-      return averaged;
+      const flat = tf.concat(variables.map((v) => own.grads[v.name]!.reshape([-1])));
+      const mean = replies.length === 0 ? flat.mul(weights[0]!) : flat.mul(weights[0]!).add(tf.tensor1d(remoteSum));
+      const parts = tf.split(mean, variables.map((v) => v.size));
+      return Object.fromEntries(variables.map((v, i) => [v.name, parts[i]!.reshape(v.shape)])) as tf.NamedTensorMap;
     });
     const value = replies.reduce((total, reply, i) => total + reply.loss * weights[i + 1]!, own.value.dataSync()[0]! * weights[0]!);
     return { loss: value, grads };

@@ -2,6 +2,7 @@ import { type PredictSlicesOptions, predictSlices } from '../predict-slices.js';
 import type { Unet } from '../unet.js';
 import type { ReplicaPool } from './replica-pool.js';
 import { shareSizes } from './shares.js';
+import { outputChannels } from '../decoder.js';
 
 /**
  * predictSlices with the slices shared out between this thread and the replicas of `unet` (near-equal
@@ -10,7 +11,7 @@ import { shareSizes } from './shares.js';
  */
 export async function predictSlicesParallel(unet: Unet, replicas: ReplicaPool, images: Float32Array, count: number, options: PredictSlicesOptions = {}): Promise<Float32Array> {
   const plane = unet.config.inputSize * unet.config.inputSize;
-  const channels = unet.config.classes === 1 ? 1 : unet.config.classes + 1;
+  const channels = outputChannels(unet.config.classes);
   const sizes = shareSizes(count, replicas.size + 1);
   const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
   const parts = sizes.map((n, i) => ({ images: images.slice(starts[i]! * plane, (starts[i]! + n) * plane), count: n }));

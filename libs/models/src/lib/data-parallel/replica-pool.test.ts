@@ -14,6 +14,7 @@ import { trainUnet, validationDice } from '../train.js';
 import { splitBatch } from './shares.js';
 import { batchGradients, type TrainingBatch, trainableVariables } from '../training-step.js';
 import { buildUnet, type Unet } from '../unet.js';
+import { parallelBatchGradients } from './parallel-gradients.js';
 import { predictSlicesParallel } from './parallel-predict.js';
 import { createReplicaPool, type ReplicaPool } from './replica-pool.js';
 import { packValues } from './replica-weights.js';
@@ -74,6 +75,24 @@ describe('createReplicaPool', () => {
     localGradients(unet, batchOf(0, 4)); // a training-mode forward pass updates the BN moving statistics
     const after = await check();
     expect(maxDifference(before[0]!.grads, after[0]!.grads)).toBeGreaterThan(0);
+  });
+
+  it("averages a batch's gradients as the share-weighted mean of each share's gradients", async () => {
+    const batch = batchOf(0, 7);
+    const shares = splitBatch(batch, pool.size + 1);
+    const expected = new Float64Array(localGradients(unet, shares[0]!).grads.length);
+    let expectedLoss = 0;
+    for (const share of shares) {
+      const local = localGradients(unet, share);
+      local.grads.forEach((g, k) => (expected[k]! += (g * share.count) / batch.count));
+      expectedLoss += (local.loss * share.count) / batch.count;
+    }
+    const { loss, grads } = await parallelBatchGradients(unet, segmentationLoss('dice+bce'), batch, pool);
+    const got = packValues(trainableVariables(unet).map((v) => grads[v.name]!));
+    tf.dispose(Object.values(grads));
+    const scale = maxAbs(Float32Array.from(expected));
+    expect(maxDifference(got, Float32Array.from(expected))).toBeLessThanOrEqual(1e-5 * scale);
+    expect(loss).toBeCloseTo(expectedLoss, 5);
   });
 
   it('replicas predict what this thread predicts', async () => {
