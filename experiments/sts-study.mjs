@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     augment: { type: 'string', default: 'light' },
     patience: { type: 'string', default: '5' },
     jobs: { type: 'string', default: '2' },
+    'context-slices': { type: 'string', default: '0' },
     tta: { type: 'boolean', default: false },
     'largest-component': { type: 'boolean', default: false },
   },
@@ -91,7 +92,7 @@ for (const id of testPatients) symlinkSync(join(shared, 'data/sts/dicom', id, 'i
 
 const seeds = args.seeds.split(',').map((s) => s.trim());
 const common = ['--encoder', args.encoder, '--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
-  '--lr', args.lr, '--augment', args.augment, '--patience', args.patience, '--backend', args.backend];
+  '--lr', args.lr, '--augment', args.augment, '--patience', args.patience, '--backend', args.backend, '--context-slices', args['context-slices']];
 /** @type {Record<string, string[]>} */
 const armOptions = {
   imagenet: ['--encoder-weights', args.weights],
@@ -158,7 +159,7 @@ const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
 
 const lines = [
   `Per-patient metrics on the 8 test patients (STS_029-036), ${seeds.length === 1 ? `one seed (${seeds[0]})` : `an ensemble of ${seeds.length} seeds (${seeds.join(', ')}) per arm`}, encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
-    `decoder ${args['decoder-filters']}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.[0]?.backend}, ` +
+    `decoder ${args['decoder-filters']}, ${args['context-slices'] === '0' ? '2D input' : `2.5D input (${args['context-slices']} context slice(s) each side)`}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.[0]?.backend}, ` +
     `${args.jobs} training run(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
   '',
   '| arm | Dice | IoU | HD95 (mm) | training time (all seeds) |',

@@ -95,8 +95,9 @@ print(json.dumps({
 
   it('saves on Ctrl-C (SIGINT to the real bin) and finishes with --resume', async () => {
     const dir = join(work, 'run-sigint');
-    // Two workers (one replica thread), which the resumed run keeps without being told.
-    const first = ['train', '--dataset', dataset, '--out', dir, '--epochs', '2', '--augment', 'none', ...small, '--workers', '2'];
+    // Two workers (one replica thread), which the resumed run keeps without being told, and 2.5D input (the
+    // neighbouring slices as channels), which the resumed run and the ensemble below take from the checkpoint.
+    const first = ['train', '--dataset', dataset, '--out', dir, '--epochs', '2', '--augment', 'light', ...small, '--workers', '2', '--context-slices', '1'];
     const child = spawn(process.execPath, [bin, ...first], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     let stdout = '';
@@ -120,8 +121,14 @@ print(json.dumps({
     expect(JSON.parse(resumed.out)).toMatchObject({ epochs: 2, stopped: 'completed', interrupted: false });
     const events = readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { event: string }).event);
     expect(events).toEqual(['start', 'interrupted', 'resume', 'epoch', 'epoch', 'end']);
+    const config = JSON.parse(readFileSync(join(dir, 'last/config.json'), 'utf8')) as { config: { contextSlices?: number } };
+    expect(config.config.contextSlices).toBe(1);
+    const refused = medseg(['train', '--dataset', dataset, '--out', join(work, 'run-bad-context'), ...small, '--context-slices', '2']);
+    expect(refused.status).toBe(2);
+    expect(refused.err).toMatch(/--context-slices.*expected 0 or 1/);
   });
 
+  // Member b reads its slices with their neighbours (2.5D), member a without: each gets its own input.
   it('predicts with an ensemble: each voxel is foreground where both members agree on it, background where both do', () => {
     const predict = (name: string, models: string[], extra: string[] = []) => {
       const out = join(work, name);

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type AugmentPreset, augmentPresets, createBackgroundAugmenter, type Rng, normalizedRange, type NormalizationSpec, readDatasetManifest } from '@medseg/data';
 import {
+  contextSliceChoices,
   type BackendChoice,
   backendChoices,
   backbones,
@@ -36,6 +37,12 @@ function multipleOf32(value: string): number {
   return n;
 }
 
+function contextSlicesOption(value: string): number {
+  const n = Number(value);
+  if (!contextSliceChoices.includes(n)) throw new InvalidArgumentError(`expected ${contextSliceChoices.join(' or ')} (the encoder reads one or three channels), got '${value}'`);
+  return n;
+}
+
 function filterList(value: string): number[] {
   const list = value.split(/[-,]/).map(Number);
   if (list.length !== 5 || list.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -64,6 +71,7 @@ export const trainCommand: CommandModule = {
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
       .option('--input-size <n>', 'slices are resized to this square size (a multiple of 32)', multipleOf32, 128)
       .option('--decoder-filters <list>', 'decoder filters per stage, deepest first', filterList, [...defaultDecoderFilters])
+      .option('--context-slices <n>', "2.5D input: neighbouring slices on either side as extra channels (1: the slices below and above fill the encoder's other two colour channels)", contextSlicesOption, 0)
       .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
       .option('--bn-recalibration <slices>', "before each validation, set the decoder's BN statistics from this many un-augmented training slices (0: keep the moving averages)", integer(0), 512)
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
@@ -123,6 +131,7 @@ export const trainCommand: CommandModule = {
         seed: settings.seed,
         weightsOptions: { env: context.env },
         ...(options['unfreezeFrom'] === undefined ? {} : { unfreezeFrom: options['unfreezeFrom'] as string }),
+        contextSlices: options['contextSlices'] as number,
       });
       if (options['initFrom'] !== undefined) {
         const from = resolve(context.cwd, options['initFrom'] as string);
@@ -137,8 +146,9 @@ export const trainCommand: CommandModule = {
       }
     }
     const manifest = await readDatasetManifest(dataset);
-    const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, manifest);
-    const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, manifest);
+    const contextSlices = unet.config.contextSlices ?? 0;
+    const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, manifest, contextSlices);
+    const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, manifest, contextSlices);
     writeLine(context.stderr, `data: ${train.count} training slices (${train.caseIds.length} cases), ${val.count} validation slices (${val.caseIds.length} cases)`);
     // Augmentation runs in a worker thread one batch ahead, on the core the wasm backend leaves free; the
     // result is the same bytes as running it inline.

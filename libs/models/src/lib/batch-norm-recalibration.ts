@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@medseg/data';
 import { ModelOptionsError } from './errors.js';
+import { slicesTensor } from './slice-context.js';
 import type { SliceSet } from './slice-set.js';
 import type { Unet } from './unet.js';
 
@@ -42,7 +43,7 @@ export function recalibrateBatchNorm(unet: Unet, slices: SliceSet, options: Reca
   // Whole batches only: a short last batch would weigh as much as a full one in the running mean.
   const batches = Math.max(1, Math.floor(used / batchSize));
   const perBatch = Math.min(batchSize, used);
-  const plane = size * size;
+  const plane = size * size * slices.channels;
   const saved = layers.map((layer) => layer.momentum);
   try {
     const images = new Float32Array(perBatch * plane);
@@ -53,7 +54,7 @@ export function recalibrateBatchNorm(unet: Unet, slices: SliceSet, options: Reca
       }
       for (const layer of layers) layer.momentum = b / (b + 1);
       tf.tidy(() => {
-        unet.decoder.apply(unet.features(tf.tensor3d(images, [perBatch, size, size])), { training: true });
+        unet.decoder.apply(unet.features(slicesTensor(images, perBatch, size, slices.channels)), { training: true });
       });
     }
   } finally {

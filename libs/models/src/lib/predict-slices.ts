@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Unet } from './unet.js';
+import { slicesTensor } from './slice-context.js';
+import { type Unet, unetInputChannels } from './unet.js';
 import { outputChannels } from './decoder.js';
 
 export interface PredictSlicesOptions {
@@ -9,15 +10,17 @@ export interface PredictSlicesOptions {
 }
 
 /**
- * Probabilities for `count` slices [count, size, size] at the network's input size: [count, size, size, channels]
+ * Probabilities for `count` slices [count, size, size] (channels last, [count, size, size, inputs], for a network
+ * with context slices) at the network's input size: [count, size, size, channels]
  * with channels last (one sigmoid channel, or softmax over background + classes). Runs in batches, inference
  * mode, and leaves no tensors behind.
  */
 export function predictSlices(unet: Unet, images: Float32Array, count: number, options: PredictSlicesOptions = {}): Float32Array {
   const size = unet.config.inputSize;
   const plane = size * size;
-  if (images.length !== count * plane) {
-    throw new RangeError(`predictSlices: images holds ${images.length} values, expected ${count} x ${size} x ${size}`);
+  const inputs = unetInputChannels(unet.config);
+  if (images.length !== count * plane * inputs) {
+    throw new RangeError(`predictSlices: images holds ${images.length} values, expected ${count} x ${size} x ${size} x ${inputs}`);
   }
   const batchSize = options.batchSize ?? 8;
   const channels = outputChannels(unet.config.classes);
@@ -25,13 +28,13 @@ export function predictSlices(unet: Unet, images: Float32Array, count: number, o
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const probs = tf.tidy(() => {
-      const x = tf.tensor3d(images.subarray(start * plane, (start + n) * plane), [n, size, size]);
+      const x = slicesTensor(images.subarray(start * plane * inputs, (start + n) * plane * inputs), n, size, inputs);
       let p = unet.predict(x);
       if (options.tta === true) {
-        // Flip the input, predict, flip back: left-right is axis 2 of [n, h, w], up-down axis 1. All four
+        // Flip the input, predict, flip back: left-right is axis 2 of [n, h, w(, c)], up-down axis 1. All four
         // combinations (as nnU-Net mirrors) make the result exactly equivariant to either flip.
         const flips: number[][] = [[2], [1], [1, 2]];
-        const mirrored = flips.map((axes) => tf.reverse(unet.predict(tf.reverse(x, axes) as tf.Tensor3D), axes));
+        const mirrored = flips.map((axes) => tf.reverse(unet.predict(tf.reverse(x, axes)), axes));
         p = tf.addN([p, ...mirrored]).div(4) as tf.Tensor4D;
       }
       return p;

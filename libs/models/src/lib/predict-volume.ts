@@ -5,6 +5,7 @@ import { ModelOptionsError } from './errors.js';
 import { largestComponent } from './largest-component.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import { resizeBilinear } from './resize.js';
+import { volumeSliceStack } from './slice-context.js';
 import type { Unet } from './unet.js';
 import { outputChannels } from './decoder.js';
 
@@ -53,8 +54,7 @@ async function addSourceGridProbabilities(unet: Unet, replicas: ReplicaPool | un
   const size = unet.config.inputSize;
   const plane = size * size;
   const channels = outputChannels(unet.config.classes);
-  const input = new Float32Array(d * plane);
-  for (let z = 0; z < d; z++) resizeBilinear(image.data.subarray(z * w * h, (z + 1) * w * h), w, h, size, size, input.subarray(z * plane, (z + 1) * plane));
+  const input = volumeSliceStack(image, size, unet.config.contextSlices ?? 0);
   const slicesOptions = { batchSize: options.batchSize ?? 8, ...(options.tta === undefined ? {} : { tta: options.tta }) };
   const probs = replicas === undefined ? predictSlices(unet, input, d, slicesOptions) : await predictSlicesParallel(unet, replicas, input, d, slicesOptions);
   const channel = new Float32Array(plane);

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Grey slices [n, h, w] (or [n, h, w, 1]) to one channel of the encoder's input [n, h, w, 1]: scaled linearly so
- * that `range` maps to 0..255 (clipped), then `x / 127.5 - 1` as Keras MobileNet was trained. Call inside
- * `tf.tidy`.
+ * Grey slices [n, h, w] (or [n, h, w, c]) to encoder input channels [n, h, w, c] (c = 1 without context slices):
+ * scaled linearly so that `range` maps to 0..255 (clipped), then `x / 127.5 - 1` as Keras MobileNet was
+ * trained. Call inside `tf.tidy`.
  */
 export function greyToEncoderChannel(slices: tf.Tensor, range: readonly [number, number]): tf.Tensor4D {
   const [low, high] = range;
@@ -13,9 +13,11 @@ export function greyToEncoderChannel(slices: tf.Tensor, range: readonly [number,
 }
 
 /**
- * The encoder's full input: that channel repeated three times (ImageNet encoders expect RGB). A broadcasting
- * multiply, because wasm's Tile is several times slower. Call inside `tf.tidy`.
+ * The encoder's full three-channel input: a lone grey channel repeated three times (ImageNet encoders expect
+ * RGB), three context channels as they are. A broadcasting multiply, because wasm's Tile is several times
+ * slower. Call inside `tf.tidy`.
  */
 export function greyToEncoderInput(slices: tf.Tensor, range: readonly [number, number]): tf.Tensor4D {
-  return tf.mul(greyToEncoderChannel(slices, range), tf.ones([3])) as tf.Tensor4D;
+  const channels = greyToEncoderChannel(slices, range);
+  return channels.shape[3] === 3 ? channels : (tf.mul(channels, tf.ones([3])) as tf.Tensor4D);
 }

@@ -1,14 +1,18 @@
 import type { Volume } from '@medseg/data';
-import { resizeBilinear, resizeNearest } from './resize.js';
+import { resizeNearest } from './resize.js';
+import { inputChannels, volumeSliceStack } from './slice-context.js';
 
 /** Slices of several cases resampled to one square size: the unit training and validation work on. */
 export interface SliceSet {
-  /** [count, height, width], row-major. */
+  /** [count, height, width], row-major; with context slices [count, height, width, channels], channels last. */
   readonly images: Float32Array;
+  /** [count, height, width]: the centre slice's labels. */
   readonly masks: Uint8Array;
   readonly count: number;
   readonly height: number;
   readonly width: number;
+  /** Input channels per pixel (1, or 3 with one context slice each side). */
+  readonly channels: number;
   /** Index into `caseIds` of each slice. */
   readonly caseIndex: Int32Array;
   readonly caseIds: readonly string[];
@@ -22,24 +26,26 @@ export interface SliceCase {
 
 /**
  * Every axial slice of every case, resized to size x size (bilinear image, nearest mask; masks are never
- * interpolated linearly). Volumes are column fastest, so a slice is already a row-major image.
+ * interpolated linearly), with `contextSlices` neighbours each side as channels (see volumeSliceStack).
+ * Volumes are column fastest, so a slice is already a row-major image.
  */
-export function buildSliceSet(cases: readonly SliceCase[], size: number): SliceSet {
+export function buildSliceSet(cases: readonly SliceCase[], size: number, contextSlices = 0): SliceSet {
   const count = cases.reduce((sum, c) => sum + c.image.shape[2], 0);
   const plane = size * size;
-  const images = new Float32Array(count * plane);
+  const channels = inputChannels(contextSlices);
+  const images = new Float32Array(count * plane * channels);
   const masks = new Uint8Array(count * plane);
   const caseIndex = new Int32Array(count);
   let n = 0;
   cases.forEach((c, ci) => {
     const [w, h, d] = c.image.shape;
+    images.set(volumeSliceStack(c.image, size, contextSlices), n * plane * channels);
     for (let z = 0; z < d; z++, n++) {
-      resizeBilinear(c.image.data.subarray(z * w * h, (z + 1) * w * h), w, h, size, size, images.subarray(n * plane, (n + 1) * plane));
       resizeNearest(c.mask.data.subarray(z * w * h, (z + 1) * w * h), w, h, size, size, masks.subarray(n * plane, (n + 1) * plane));
       caseIndex[n] = ci;
     }
   });
-  return { images, masks, count, height: size, width: size, caseIndex, caseIds: cases.map((c) => c.id) };
+  return { images, masks, count, height: size, width: size, channels, caseIndex, caseIds: cases.map((c) => c.id) };
 }
 
 /**

@@ -12,9 +12,10 @@ import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
 import { parallelBatchGradients } from './data-parallel/parallel-gradients.js';
 import { predictSlicesParallel } from './data-parallel/parallel-predict.js';
+import { augmentChannels } from './slice-context.js';
 import type { SliceSet } from './slice-set.js';
 import { batchGradients, type TrainingBatch } from './training-step.js';
-import type { Unet } from './unet.js';
+import { type Unet, unetInputChannels } from './unet.js';
 import { outputChannels } from './decoder.js';
 
 export type { TrainingBatch } from './training-step.js';
@@ -210,6 +211,10 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
   const size = unet.config.inputSize;
   if (train.height !== size || val.height !== size) throw new ModelOptionsError(`trainUnet: slices must be ${size}x${size} (the model's inputSize)`);
   if (train.count === 0) throw new ModelOptionsError('trainUnet: no training slices');
+  const inputs = unetInputChannels(unet.config);
+  if (train.channels !== inputs || val.channels !== inputs) {
+    throw new ModelOptionsError(`trainUnet: slices have ${train.channels} (train) and ${val.channels} (val) input channel(s), the model takes ${inputs}`);
+  }
   await mkdir(outDir, { recursive: true });
   const logPath = join(outDir, 'log.jsonl');
   const log = (record: Record<string, unknown>) => appendFile(logPath, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
@@ -279,6 +284,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
   };
 
   const plane = size * size;
+  const inputPlane = plane * inputs;
   const batches = Math.ceil(train.count / settings.batchSize);
   const started = Date.now() - state.elapsedSeconds * 1000;
   try {
@@ -292,18 +298,19 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
       const prepare = (b: number): TrainingBatch | Promise<TrainingBatch> => {
         const indices = order.subarray(b * settings.batchSize, Math.min((b + 1) * settings.batchSize, train.count));
         const batch: TrainingBatch = {
-          images: new Float32Array(indices.length * plane),
+          images: new Float32Array(indices.length * inputPlane),
           masks: new Uint8Array(indices.length * plane),
           count: indices.length,
           height: size,
           width: size,
+          ...(inputs === 1 ? {} : { channels: inputs }),
         };
         indices.forEach((slice, k) => {
-          batch.images.set(train.images.subarray(slice * plane, (slice + 1) * plane), k * plane);
+          batch.images.set(train.images.subarray(slice * inputPlane, (slice + 1) * inputPlane), k * inputPlane);
           batch.masks.set(train.masks.subarray(slice * plane, (slice + 1) * plane), k * plane);
         });
         if (options.augment === undefined) return batch;
-        const augmented = options.augment(batch, epochRng.child(`augment:${b}`));
+        const augmented = augmentChannels(options.augment, batch, () => epochRng.child(`augment:${b}`));
         // A prefetched batch that is never awaited (the run was interrupted) must not become an unhandled rejection.
         if (augmented instanceof Promise) augmented.catch(() => undefined);
         return augmented;

@@ -1,16 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SegmentationLoss } from './losses.js';
 import { greyToEncoderInput } from './preprocess.js';
-import type { Unet } from './unet.js';
+import { ModelOptionsError } from './errors.js';
+import { slicesTensor } from './slice-context.js';
+import { type Unet, unetInputChannels } from './unet.js';
 import { outputChannels } from './decoder.js';
 
-/** A batch of slices [count, height, width], row-major, one channel: what augmentation pipelines take and give. */
+/**
+ * A batch of slices [count, height, width], row-major, one channel (what augmentation pipelines take and give),
+ * or with context slices [count, height, width, channels], channels last; masks are always one channel.
+ */
 export interface TrainingBatch {
   images: Float32Array;
   masks: Uint8Array;
   count: number;
   height: number;
   width: number;
+  /** Input channels per pixel; 1 when absent. */
+  channels?: number;
 }
 
 /** Targets for the network's output: the mask itself for one sigmoid channel, else one-hot over the classes. */
@@ -37,7 +44,9 @@ export function batchGradients(unet: Unet, loss: SegmentationLoss, batch: Traini
   const size = unet.config.inputSize;
   const channels = outputChannels(unet.config.classes);
   const variables = trainableVariables(unet);
-  const x = tf.tensor3d(batch.images, [batch.count, size, size]);
+  const inputs = unetInputChannels(unet.config);
+  if ((batch.channels ?? 1) !== inputs) throw new ModelOptionsError(`batchGradients: the batch has ${batch.channels ?? 1} input channel(s), the network takes ${inputs}`);
+  const x = slicesTensor(batch.images, batch.count, size, inputs);
   const y = oneHot(batch.masks, batch.count, size, channels);
   const frozenFeatures = unet.encoderTrainableVariables().length === 0 ? unet.features(x) : null;
   return tf.variableGrads(() => {

@@ -7,6 +7,7 @@ import { type ResolveEncoderWeightsOptions, resolveEncoderWeights } from './enco
 import { ModelOptionsError } from './errors.js';
 import { inferenceForward } from './inference-graph.js';
 import { greyToEncoderChannel } from './preprocess.js';
+import { inputChannels, validateContextSlices } from './slice-context.js';
 
 /** segmentation_models' U-Net decoder widths (Yakubovskiy), deepest stage first. */
 export const segmentationModelsDecoderFilters: readonly number[] = [256, 128, 64, 32, 16];
@@ -34,6 +35,13 @@ export interface UnetConfig {
   readonly seed: number;
   /** When set, encoder layers from this one on train too (their BN stays in inference mode). */
   readonly unfreezeFrom?: string;
+  /** Neighbouring slices on either side given as extra input channels (2.5D, see volumeSliceStack); 0 when absent. */
+  readonly contextSlices?: number;
+}
+
+/** Channels of the network's input: the slice itself plus its context slices. */
+export function unetInputChannels(config: UnetConfig): number {
+  return inputChannels(config.contextSlices ?? 0);
 }
 
 export interface BuildUnetOptions extends Partial<Omit<UnetConfig, 'backbone' | 'encoderWeights'>> {
@@ -55,12 +63,13 @@ export interface Unet {
    */
   encode(input: tf.Tensor4D): tf.Tensor4D[];
   /**
-   * The same features from raw grey slices [n, size, size], with BN folded into the convolutions and the grey
-   * channel never copied three times (see inferenceForward): the fast path for inference and a frozen encoder.
+   * The same features from raw grey slices [n, size, size] (or, with context slices, [n, size, size, 3]), with
+   * BN folded into the convolutions and a lone grey channel never copied three times (see inferenceForward):
+   * the fast path for inference and a frozen encoder.
    */
-  features(slices: tf.Tensor3D): tf.Tensor4D[];
-  /** Raw grey slices [n, size, size] → probabilities [n, size, size, channels], inference mode throughout. */
-  predict(slices: tf.Tensor3D): tf.Tensor4D;
+  features(slices: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D[];
+  /** Raw slices, as `features` takes them → probabilities [n, size, size, channels], inference mode throughout. */
+  predict(slices: tf.Tensor3D | tf.Tensor4D): tf.Tensor4D;
   /** Variables the optimiser updates: the decoder's, plus the unfrozen encoder layers' (never BN statistics). */
   decoderVariables(): tf.Variable[];
   encoderTrainableVariables(): tf.Variable[];
@@ -90,6 +99,7 @@ function validate(options: BuildUnetOptions): UnetConfig {
     throw new ModelOptionsError(`buildUnet: intensityRange must be increasing, got [${intensityRange.join(', ')}]`);
   }
   if (!Number.isInteger(seed)) throw new ModelOptionsError(`buildUnet: seed must be an integer, got ${seed}`);
+  if (options.contextSlices !== undefined) validateContextSlices(options.contextSlices);
   if (typeof options.encoderWeights !== 'string' || options.encoderWeights === '') {
     throw new ModelOptionsError('buildUnet: encoderWeights must be "imagenet", "none" or a folder');
   }
@@ -102,6 +112,8 @@ function validate(options: BuildUnetOptions): UnetConfig {
     intensityRange: [intensityRange[0], intensityRange[1]],
     seed,
     ...(options.unfreezeFrom === undefined ? {} : { unfreezeFrom: options.unfreezeFrom }),
+    // Left out at 0 so that one-channel configs (and their checkpoints) read exactly as before 2.5D existed.
+    ...((options.contextSlices ?? 0) === 0 ? {} : { contextSlices: options.contextSlices }),
   };
 }
 
@@ -144,7 +156,12 @@ export async function buildUnet(options: BuildUnetOptions): Promise<Unet> {
     decoder,
     encode: (input) => encoder.model.apply(input, { training: false }) as tf.Tensor4D[],
     features: (slices) =>
-      tf.tidy(() => inferenceForward(encoder.model, [greyToEncoderChannel(slices, config.intensityRange)], { repeatedInputChannels: 3 }) as tf.Tensor4D[]),
+      tf.tidy(() => {
+        const channels = slices.rank === 4 ? slices.shape[3]! : 1;
+        if (channels !== unetInputChannels(config)) throw new ModelOptionsError(`Unet.features: slices have ${channels} channel(s), the network takes ${unetInputChannels(config)}`);
+        const input = greyToEncoderChannel(slices, config.intensityRange);
+        return inferenceForward(encoder.model, [input], channels === 1 ? { repeatedInputChannels: 3 } : {}) as tf.Tensor4D[];
+      }),
     predict: (slices) => tf.tidy(() => inferenceForward(decoder, unet.features(slices))[0] as tf.Tensor4D),
     decoderVariables: () => decoder.trainableWeights.map(variableOf),
     encoderTrainableVariables: () => unfrozen,

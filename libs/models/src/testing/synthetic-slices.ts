@@ -26,5 +26,5 @@ export function syntheticSliceSet(options: { cases: number; perCase: number; siz
       }
     }
   }
-  return { images, masks, count, height: size, width: size, caseIndex, caseIds: Array.from({ length: cases }, (_, i) => `case${i}`) };
+  return { images, masks, count, height: size, width: size, channels: 1, caseIndex, caseIds: Array.from({ length: cases }, (_, i) => `case${i}`) };
 }

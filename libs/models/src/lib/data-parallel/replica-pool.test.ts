@@ -11,6 +11,7 @@ import { predictVolume } from '../predict-volume.js';
 import { smallTrainSettings, smallUnetOptions } from '../../testing/small-unet.js';
 import { syntheticSliceSet } from '../../testing/synthetic-slices.js';
 import { trainUnet, validationDice } from '../train.js';
+import { buildSliceSet } from '../slice-set.js';
 import { splitBatch } from './shares.js';
 import { batchGradients, type TrainingBatch, trainableVariables } from '../training-step.js';
 import { buildUnet, type Unet } from '../unet.js';
@@ -169,5 +170,28 @@ describe('trainUnet with replicas', () => {
     expect(counts).toHaveLength(3);
     expect(counts[2]).toBe(counts[1]);
     for (const r of runs) r.model.dispose();
+  });
+});
+
+describe('replicas of a network with context slices', () => {
+  it('split three-channel batches by slice and compute what this thread computes on each share', async () => {
+    const model = await buildUnet(smallUnetOptions({ seed: 4, contextSlices: 1 }));
+    const replicas = await createReplicaPool(model, { replicas: 1, backend: 'wasm', loss: 'dice+bce' });
+    try {
+      const volume: Volume<Float32Array> = { data: set.images, shape: [64, 64, set.count], spacing: [1, 1, 1], origin: [0, 0, 0], direction: [[1, 0, 0], [0, 1, 0], [0, 0, 1]] };
+      const stack = buildSliceSet([{ id: 'v', image: volume, mask: { ...volume, data: set.masks } }], 64, 1);
+      const batch: TrainingBatch = { images: stack.images, masks: stack.masks, count: stack.count, height: 64, width: 64, channels: 3 };
+      const shares = splitBatch(batch, 2);
+      expect(shares.map((s) => s.images.length)).toEqual([4 * 64 * 64 * 3, 4 * 64 * 64 * 3]);
+      expect(Buffer.compare(Buffer.from(shares[1]!.images.buffer), Buffer.from(batch.images.slice(4 * 64 * 64 * 3).buffer))).toBe(0);
+      const [remote] = await replicas.gradients([shares[1]!]);
+      const local = localGradients(model, shares[1]!);
+      expect(maxDifference(remote!.grads, local.grads)).toBeLessThanOrEqual(1e-6 * Math.max(1, maxAbs(local.grads)));
+      const probs = predictSlices(model, stack.images, stack.count, { batchSize: 3 });
+      expect(maxDifference(await predictSlicesParallel(model, replicas, stack.images, stack.count, { batchSize: 3 }), probs)).toBeLessThan(1e-6);
+    } finally {
+      await replicas.close();
+      model.dispose();
+    }
   });
 });

@@ -9,9 +9,10 @@ export function shareSizes(total: number, parts: number): number[] {
 /** Contiguous shares of a batch (see shareSizes), in order. */
 export function splitBatch(batch: TrainingBatch, parts: number): TrainingBatch[] {
   const plane = batch.height * batch.width;
+  const inputPlane = plane * (batch.channels ?? 1);
   let start = 0;
   return shareSizes(batch.count, parts).map((n) => {
-    const share = { ...batch, images: batch.images.slice(start * plane, (start + n) * plane), masks: batch.masks.slice(start * plane, (start + n) * plane), count: n };
+    const share = { ...batch, images: batch.images.slice(start * inputPlane, (start + n) * inputPlane), masks: batch.masks.slice(start * plane, (start + n) * plane), count: n };
     start += n;
     return share;
   });
