@@ -10,6 +10,10 @@
 // Each arm predicts the test patients from their DICOM series and is evaluated against the ingested RTSTRUCT
 // masks; `medseg eval --compare` gives the paired comparisons. Everything runs through the built `medseg` bin,
 // so each step is a command a user can repeat; arms train side by side (--jobs, one wasm thread each).
+// With --folds N each arm instead trains one model per cross-validation fold of the 28 development patients
+// (`medseg train --fold k --folds N`: fold k chooses the epoch, the rest train), ensembles them on the test
+// patients, and also reports the cross-validation Dice: every development patient predicted by the fold model
+// that never trained on it.
 // Writes OUT/results.md (the README's Results table) and results.json. Run again with the same --out, it reuses
 // the ingested cases and continues (or skips) each training run from its checkpoint.
 import { spawn } from 'node:child_process';
@@ -28,6 +32,7 @@ const { values: args } = parseArgs({
     weights: { type: 'string', default: join(shared, 'weights/mobilenet_v1_1.00_224_to_conv_pw_12') },
     backend: { type: 'string', default: 'auto' },
     seeds: { type: 'string', default: '1' },
+    folds: { type: 'string', default: '0' },
     arms: { type: 'string', default: 'imagenet,random,finetune' },
     lr: { type: 'string', default: '0.002' },
     augment: { type: 'string', default: 'light' },
@@ -91,6 +96,13 @@ mkdirSync(testImages);
 for (const id of testPatients) symlinkSync(join(shared, 'data/sts/dicom', id, 'image'), join(testImages, id));
 
 const seeds = args.seeds.split(',').map((s) => s.trim());
+// Each arm's members: one model per seed on the fixed split, or (--folds N) one per cross-validation fold of the
+// 28 development patients, with the first seed, as nnU-Net trains its five folds.
+const folds = Number(args.folds);
+/** @type {{ name: string; options: string[] }[]} */
+const members = folds >= 2
+  ? Array.from({ length: folds }, (_, k) => ({ name: `fold${k}`, options: ['--seed', seeds[0], '--fold', String(k), '--folds', String(folds)] }))
+  : seeds.map((seed) => ({ name: `seed${seed}`, options: ['--seed', seed] }));
 const common = ['--encoder', args.encoder, '--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
   '--lr', args.lr, '--augment', args.augment, '--patience', args.patience, '--backend', args.backend, '--context-slices', args['context-slices']];
 /** @type {Record<string, string[]>} */
@@ -103,20 +115,41 @@ const arms = args.arms.split(',');
 const predictOptions = [...(args.tta ? ['--tta'] : []), ...(args['largest-component'] ? ['--largest-component'] : [])];
 /** @type {Record<string, { trainSeconds: number; backend: string; bestEpoch: unknown }[]>} */
 const timings = Object.fromEntries(arms.map((arm) => [arm, []]));
-const runDir = (/** @type {string} */ arm, /** @type {string} */ seed) => join(out, `run-${arm}-seed${seed}`);
-// One training per arm and seed, two at a time; a run folder that already holds a checkpoint is continued with
+const runDir = (/** @type {string} */ arm, /** @type {string} */ member) => join(out, `run-${arm}-${member}`);
+// One training per arm and member, two at a time; a run folder that already holds a checkpoint is continued with
 // --resume (which returns at once for a finished run), so an interrupted study picks up where it stopped.
-await pool(arms.flatMap((arm) => seeds.map((seed) => async () => {
-  const run = runDir(arm, seed);
+await pool(arms.flatMap((arm) => members.map((member) => async () => {
+  const run = runDir(arm, member.name);
   const resume = existsSync(join(run, 'last/state.json'));
-  const argv = resume ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json'] : ['train', '--dataset', dataset, '--out', run, ...common, '--seed', seed, ...(armOptions[arm] ?? []), '--json'];
-  const trained = await medsegAsync(argv, join(out, `train-${arm}-seed${seed}.log`));
+  const argv = resume ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json'] : ['train', '--dataset', dataset, '--out', run, ...common, ...member.options, ...(armOptions[arm] ?? []), '--json'];
+  const trained = await medsegAsync(argv, join(out, `train-${arm}-${member.name}.log`));
   const summary = JSON.parse(trained.stdout);
   timings[arm].push({ trainSeconds: summary.seconds ?? trained.seconds, backend: summary.backend ?? 'see log', bestEpoch: summary.best ?? null });
 })), Number(args.jobs));
-// Each arm predicts with the ensemble of its seeds' models (mean probabilities, as nnU-Net ensembles its folds).
-await pool(arms.map((arm) => () => medsegAsync(['predict', ...seeds.flatMap((seed) => ['--model', runDir(arm, seed)]), '--input', testImages, '--out', join(out, `pred-${arm}`),
+// Each arm predicts the test patients with the ensemble of its members (mean probabilities, as nnU-Net
+// ensembles its folds).
+await pool(arms.map((arm) => () => medsegAsync(['predict', ...members.flatMap((member) => ['--model', runDir(arm, member.name)]), '--input', testImages, '--out', join(out, `pred-${arm}`),
   '--backend', args.backend, ...predictOptions], join(out, `predict-${arm}.log`))), Number(args.jobs));
+
+// Cross-validation: each fold's model predicts the development patients it held out, from its last checkpoint
+// (best/ was chosen on those very patients, which would flatter them); together they cover all 28 once.
+/** @type {Record<string, any>} */
+const crossValidation = {};
+if (folds >= 2) {
+  for (const arm of arms) {
+    const merged = join(out, `cv-${arm}`, 'all');
+    rmSync(merged, { recursive: true, force: true });
+    mkdirSync(merged, { recursive: true });
+    await pool(members.map((member) => () => medsegAsync(['predict', '--model', join(runDir(arm, member.name), 'last'), '--input', dataset, '--split', 'val', '--out', join(out, `cv-${arm}`, member.name),
+      '--no-seg', '--backend', args.backend, ...predictOptions], join(out, `cv-predict-${arm}-${member.name}.log`))), Number(args.jobs));
+    for (const member of members) {
+      const predicted = JSON.parse(readFileSync(join(out, `cv-${arm}`, member.name, 'predictions.json'), 'utf8'));
+      for (const c of predicted.cases) symlinkSync(join(out, `cv-${arm}`, member.name, `${c.id}.nii.gz`), join(merged, `${c.id}.nii.gz`));
+    }
+    medseg(['eval', '--pred', merged, '--truth', dataset, '--out', join(out, `report-cv-${arm}`)]);
+    crossValidation[arm] = JSON.parse(readFileSync(join(out, `report-cv-${arm}`, 'metrics.json'), 'utf8'));
+  }
+}
 
 /** @type {Record<string, any>} */
 const reports = {};
@@ -157,8 +190,15 @@ const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
   return { arm, dice };
 });
 
+const membersText = folds >= 2
+  ? `an ensemble of ${folds} cross-validation fold models per arm (seed ${seeds[0]})`
+  : seeds.length === 1 ? `one seed (${seeds[0]})` : `an ensemble of ${seeds.length} seeds (${seeds.join(', ')}) per arm`;
+const cvRows = Object.entries(crossValidation).map(([arm, report]) => {
+  const cases = report.cases.filter((/** @type {any} */ c) => !testPatients.includes(c.patientId ?? c.case));
+  return `| ${arm} | ${cases.length} | ${cell(stats(cases.map((/** @type {any} */ c) => c.dice ?? Number.NaN)), 3)} | ${cell(stats(cases.map((/** @type {any} */ c) => c.hd95 ?? Number.NaN)), 1)} |`;
+});
 const lines = [
-  `Per-patient metrics on the 8 test patients (STS_029-036), ${seeds.length === 1 ? `one seed (${seeds[0]})` : `an ensemble of ${seeds.length} seeds (${seeds.join(', ')}) per arm`}, encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
+  `Per-patient metrics on the 8 test patients (STS_029-036), ${membersText}, encoder ${args.encoder}, ${args.epochs} epochs at most, input ${args['input-size']}, ` +
     `decoder ${args['decoder-filters']}, ${args['context-slices'] === '0' ? '2D input' : `2.5D input (${args['context-slices']} context slice(s) each side)`}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.[0]?.backend}, ` +
     `${args.jobs} training run(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
   '',
@@ -169,7 +209,15 @@ const lines = [
   ...paired.map((p) => p.dice
     ? `Paired Dice, imagenet minus ${p.arm}: ${p.dice.mean_diff.toFixed(3)} (95% bootstrap CI ${p.dice.ci95[0].toFixed(3)} to ${p.dice.ci95[1].toFixed(3)}), Wilcoxon p = ${p.dice.wilcoxon?.p_value?.toFixed(3) ?? 'n/a'} (n = ${p.dice.n}).`
     : `Paired Dice, imagenet minus ${p.arm}: not available.`),
+  ...(cvRows.length === 0 ? [] : [
+    '',
+    `Cross-validation over the development patients (STS_001-028, ${folds} folds; each patient predicted by the last checkpoint of the fold model that never trained on it):`,
+    '',
+    '| arm | patients | Dice | HD95 (mm) |',
+    '| --- | --- | --- | --- |',
+    ...cvRows,
+  ]),
 ];
 writeFileSync(join(out, 'results.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'results.json'), `${JSON.stringify({ args, rows, paired, timings }, null, 2)}\n`);
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ args, rows, paired, timings, crossValidation: Object.fromEntries(Object.entries(crossValidation).map(([arm, r]) => [arm, r.cases])) }, null, 2)}\n`);
 console.log(`\n${lines.join('\n')}`);

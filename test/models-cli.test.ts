@@ -163,6 +163,35 @@ print(json.dumps({'agreeFg': int((a & b).sum()), 'agreeBg': int((~a & ~b).sum())
     expect(mismatched.err).toContain('missing-run');
   });
 
+  it('trains on a cross-validation fold and predicts exactly the patients that fold held out', () => {
+    const dir = join(work, 'run-fold');
+    const train = medseg(['train', '--dataset', dataset, '--out', dir, '--fold', '1', '--folds', '3', '--epochs', '1', '--augment', 'none', '--json', ...small]);
+    expect(train.status, train.err).toBe(0);
+    const held = /fold 1 of 3 \(validating (STS_\d+)\)/.exec(train.err)?.[1];
+    expect(held, train.err).toMatch(/^STS_00[123]$/);
+    // Every slice of the other two patients trains; the manifest says how many each has.
+    const manifest = JSON.parse(readFileSync(join(dataset, 'manifest.json'), 'utf8')) as { cases: { id: string; shape: number[] }[] };
+    const start = JSON.parse(readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n')[0]!) as { trainSlices: number; valSlices: number };
+    const slicesOf = (ids: string[]) => manifest.cases.filter((c) => ids.includes(c.id)).reduce((sum, c) => sum + c.shape[2]!, 0);
+    expect(start.valSlices).toBe(slicesOf([held!]));
+    expect(start.trainSlices).toBe(slicesOf(manifest.cases.map((c) => c.id).filter((id) => id !== held)));
+
+    const out = join(work, 'pred-fold');
+    const predict = medseg(['predict', '--model', dir, '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm']);
+    expect(predict.status, predict.err).toBe(0);
+    const record = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as { cases: { id: string }[]; settings: { fold: { fold: number; folds: number } } };
+    expect(record.cases.map((c) => c.id)).toEqual([held]);
+    expect(record.settings.fold).toMatchObject({ fold: 1, folds: 3 });
+
+    // Members of different folds share no validation cases; a fold past the last is a usage error.
+    const mixed = medseg(['predict', '--model', dir, '--model', runDir, '--input', dataset, '--split', 'val', '--out', join(work, 'pred-mixed'), '--backend', 'wasm']);
+    expect(mixed.status).toBe(2);
+    expect(mixed.err).toContain('another cross-validation fold');
+    const beyond = medseg(['train', '--dataset', dataset, '--out', join(work, 'run-fold-bad'), '--fold', '3', '--folds', '3', ...small]);
+    expect(beyond.status).toBe(2);
+    expect(beyond.err).toContain('--fold 3: folds are numbered 0..2');
+  });
+
   it('skips and reports a series it cannot read, and still predicts the good one', () => {
     const tree = join(work, 'mixed');
     mkdirSync(join(tree, 'bad'), { recursive: true });

@@ -18,10 +18,11 @@ import {
   writeNifti,
   NiftiDatatype,
   caseIdFor,
+  type CrossValidationFold,
   pathExists,
   MedsegError,
 } from '@medseg/data';
-import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
+import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, datasetCaseSplits, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
@@ -66,6 +67,21 @@ async function loadEnsemble(checkpoints: readonly string[]): Promise<CheckpointC
     for (const member of members) member.unet.dispose();
     throw error;
   }
+}
+
+/**
+ * The cross-validation fold the members trained on, which defines a dataset's train and val cases for them
+ * (a fold's held-out patients are what it is evaluated on); undefined when none trained on a fold. Members of
+ * different folds have no common validation cases, so asking for them is refused.
+ */
+function memberFold(members: readonly CheckpointContents[], checkpoints: readonly string[]): CrossValidationFold | undefined {
+  const folds = members.map((m) => (m.training as TrainSettings).dataset?.fold);
+  const key = (fold: CrossValidationFold | undefined) => JSON.stringify(fold ?? null);
+  const differs = folds.findIndex((fold) => key(fold) !== key(folds[0]));
+  if (differs >= 0) {
+    throw new UsageError(`--model ${checkpoints[differs]}: trained on another cross-validation fold than ${checkpoints[0]}, so --split train/val means different cases for each; predict --split all or test`);
+  }
+  return folds[0];
 }
 
 interface PredictedCase {
@@ -139,10 +155,11 @@ async function* dicomInputs(input: string, normalization: NormalizationSpec | un
 }
 
 /** Cases of a dataset folder (already normalised); the source series is read back when the grid is its own. */
-async function* datasetInputs(dataset: string, split: string, context: CliContext): AsyncGenerator<CaseInput> {
+async function* datasetInputs(dataset: string, split: string, fold: CrossValidationFold | undefined, context: CliContext): AsyncGenerator<CaseInput> {
   const manifest = await readDatasetManifest(dataset);
   const sameGrid = manifest.settings.spacing === undefined && manifest.settings.size === undefined;
-  const cases = manifest.cases.filter((c: DatasetCase) => split === 'all' || c.split === split);
+  const splits = datasetCaseSplits(manifest, fold);
+  const cases = manifest.cases.filter((_: DatasetCase, i) => split === 'all' || splits[i] === split);
   for (const entry of cases) {
     const { image } = await readDatasetCase(dataset, entry);
     let series: DicomSeriesVolume | undefined;
@@ -168,7 +185,7 @@ export const predictCommand: CommandModule = {
       .option('--largest-component', 'keep only the largest 3D connected component of each label')
       .option('--threshold <p>', 'foreground probability threshold (one class)', fraction, 0.5)
       .option('--batch-size <n>', 'slices per forward pass', integer(1), 8)
-      .addOption(new Option('--split <split>', 'dataset input: cases to predict').choices(['all', 'train', 'val', 'test']).default('all'))
+      .addOption(new Option('--split <split>', "dataset input: cases to predict (train and val follow the models' cross-validation fold, if they trained on one)").choices(['all', 'train', 'val', 'test']).default('all'))
       .option('--no-seg', 'do not write DICOM SEG files')
       .option('--workers <n>', workersOptionHelp, integer(1), 1)
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
@@ -194,7 +211,10 @@ export const predictCommand: CommandModule = {
       skipped.push({ path, reason });
       writeLine(context.stderr, `skipped ${path}: ${reason}`);
     };
-    const inputs = isDataset ? datasetInputs(input, options['split'] as string, context) : dicomInputs(input, normalization, skip);
+    const split = options['split'] as string;
+    const fold = isDataset && (split === 'train' || split === 'val') ? memberFold(members, checkpoints) : undefined;
+    if (fold !== undefined) writeLine(context.stderr, `--split ${split}: the models' cross-validation fold ${fold.fold} of ${fold.folds}`);
+    const inputs = isDataset ? datasetInputs(input, split, fold, context) : dicomInputs(input, normalization, skip);
     const predictOptions = {
       batchSize: options['batchSize'] as number,
       tta: options['tta'] === true,
@@ -222,7 +242,7 @@ export const predictCommand: CommandModule = {
     const record = {
       model: checkpoints.length === 1 ? checkpoints[0]! : checkpoints,
       input,
-      settings: { ...predictOptions, backend: backend.name, workers: replicas === undefined ? 1 : options['workers'] },
+      settings: { ...predictOptions, backend: backend.name, workers: replicas === undefined ? 1 : options['workers'], ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
       cases,
       skipped,
     };

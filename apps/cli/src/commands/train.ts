@@ -1,8 +1,18 @@
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { type AugmentPreset, augmentPresets, createBackgroundAugmenter, type Rng, normalizedRange, type NormalizationSpec, readDatasetManifest } from '@medseg/data';
+import {
+  type AugmentPreset,
+  augmentPresets,
+  createBackgroundAugmenter,
+  type CrossValidationFold,
+  type Rng,
+  normalizedRange,
+  type NormalizationSpec,
+  readDatasetManifest,
+} from '@medseg/data';
 import {
   contextSliceChoices,
+  datasetCaseSplits,
   type BackendChoice,
   backendChoices,
   backbones,
@@ -35,6 +45,15 @@ function multipleOf32(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 32 || n % 32 !== 0) throw new InvalidArgumentError(`expected a multiple of 32 (the encoder's stride), got '${value}'`);
   return n;
+}
+
+/** `--fold k --folds n` as a fold of the dataset's development patients; undefined without --fold. */
+function crossValidationFold(options: Record<string, unknown>, seed: number): CrossValidationFold | undefined {
+  if (options['fold'] === undefined) return undefined;
+  const fold = options['fold'] as number;
+  const folds = options['folds'] as number;
+  if (fold >= folds) throw new UsageError(`--fold ${fold}: folds are numbered 0..${folds - 1} (--folds ${folds})`);
+  return { fold, folds, seed };
 }
 
 function contextSlicesOption(value: string): number {
@@ -72,6 +91,8 @@ export const trainCommand: CommandModule = {
       .option('--input-size <n>', 'slices are resized to this square size (a multiple of 32)', multipleOf32, 128)
       .option('--decoder-filters <list>', 'decoder filters per stage, deepest first', filterList, [...defaultDecoderFilters])
       .option('--context-slices <n>', "2.5D input: neighbouring slices on either side as extra channels (1: the slices below and above fill the encoder's other two colour channels)", contextSlicesOption, 0)
+      .option('--fold <k>', "cross-validation: validate on fold k (0-based) of the dataset's non-test patients and train on the other folds, instead of its train/val split", integer(0))
+      .option('--folds <n>', 'number of cross-validation folds, with --fold (patients dealt out by a hash of their ID and the dataset seed)', integer(2), 5)
       .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
       .option('--bn-recalibration <slices>', "before each validation, set the decoder's BN statistics from this many un-augmented training slices (0: keep the moving averages)", integer(0), 512)
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
@@ -104,6 +125,7 @@ export const trainCommand: CommandModule = {
       dataset = resolve(context.cwd, options['dataset'] as string);
       const manifest = await readDatasetManifest(dataset);
       const normalization = manifest.cases[0]?.normalization.spec as NormalizationSpec | undefined;
+      const fold = crossValidationFold(options, manifest.settings.seed);
       settings = {
         epochs: options['epochs'] as number,
         batchSize: options['batchSize'] as number,
@@ -115,12 +137,14 @@ export const trainCommand: CommandModule = {
         schedule: 'cosine',
         augment: options['augment'] as string,
         batchNormRecalibration: options['bnRecalibration'] as number,
-        dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes },
+        dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes, ...(fold === undefined ? {} : { fold }) },
       };
-      if (manifest.cases.every((c) => c.split !== 'val')) throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients)', { path: dataset });
+      if (datasetCaseSplits(manifest, fold).every((split) => split !== 'val')) {
+        throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients, or train with --fold)', { path: dataset });
+      }
       const inputSize = options['inputSize'] as number;
       const range = normalization === undefined ? undefined : normalizedRange(normalization);
-      const train0 = range === undefined ? await loadDatasetSlices(dataset, 'train', inputSize, manifest) : undefined;
+      const train0 = range === undefined ? await loadDatasetSlices(dataset, 'train', inputSize, { manifest, ...(fold === undefined ? {} : { fold }) }) : undefined;
       unet = await buildUnet({
         backbone: options['encoder'] as string,
         encoderWeights: options['encoderWeights'] as string,
@@ -146,10 +170,12 @@ export const trainCommand: CommandModule = {
       }
     }
     const manifest = await readDatasetManifest(dataset);
-    const contextSlices = unet.config.contextSlices ?? 0;
-    const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, manifest, contextSlices);
-    const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, manifest, contextSlices);
-    writeLine(context.stderr, `data: ${train.count} training slices (${train.caseIds.length} cases), ${val.count} validation slices (${val.caseIds.length} cases)`);
+    const fold = settings.dataset?.fold;
+    const sliceOptions = { manifest, contextSlices: unet.config.contextSlices ?? 0, ...(fold === undefined ? {} : { fold }) };
+    const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, sliceOptions);
+    const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, sliceOptions);
+    const foldNote = fold === undefined ? '' : `, fold ${fold.fold} of ${fold.folds} (validating ${val.caseIds.join(', ')})`;
+    writeLine(context.stderr, `data: ${train.count} training slices (${train.caseIds.length} cases), ${val.count} validation slices (${val.caseIds.length} cases)${foldNote}`);
     // Augmentation runs in a worker thread one batch ahead, on the core the wasm backend leaves free; the
     // result is the same bytes as running it inline.
     const augmenter = settings.augment === 'none' ? undefined : createBackgroundAugmenter(settings.augment as AugmentPreset, { seed: settings.seed });

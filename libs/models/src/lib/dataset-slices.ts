@@ -1,9 +1,23 @@
-import { type DatasetManifest, readDatasetCase, readDatasetManifest } from '@medseg/data';
+import { type CrossValidationFold, crossValidationSplits, type DatasetManifest, readDatasetCase, readDatasetManifest } from '@medseg/data';
 import { ModelOptionsError } from './errors.js';
 import { inputChannels } from './slice-context.js';
 import { buildSliceSet, type SliceCase, type SliceSet } from './slice-set.js';
 
 export type DatasetSplit = 'train' | 'val' | 'test';
+
+export interface LoadDatasetSlicesOptions {
+  /** The folder's manifest, when the caller has read it already. */
+  manifest?: DatasetManifest;
+  /** Neighbouring slices on either side as extra channels (see volumeSliceStack). */
+  contextSlices?: number;
+  /** Splits from this cross-validation fold instead of the manifest's train/val (test stays test). */
+  fold?: CrossValidationFold;
+}
+
+/** Each case's split: the manifest's own, or the cross-validation fold's. */
+export function datasetCaseSplits(manifest: DatasetManifest, fold?: CrossValidationFold): DatasetSplit[] {
+  return fold === undefined ? manifest.cases.map((c) => c.split) : crossValidationSplits(manifest.cases, fold);
+}
 
 /**
  * The slices of one split of a dataset folder (see docs/contracts.md), resized to the network's input size,
@@ -12,11 +26,13 @@ export type DatasetSplit = 'train' | 'val' | 'test';
  * `--drop-empty` (their neighbours' context is taken from the whole volume first); validation always sees every
  * slice.
  */
-export async function loadDatasetSlices(dir: string, split: DatasetSplit, size: number, manifest?: DatasetManifest, contextSlices = 0): Promise<SliceSet> {
-  const m = manifest ?? (await readDatasetManifest(dir));
+export async function loadDatasetSlices(dir: string, split: DatasetSplit, size: number, options: LoadDatasetSlicesOptions = {}): Promise<SliceSet> {
+  const m = options.manifest ?? (await readDatasetManifest(dir));
+  const contextSlices = options.contextSlices ?? 0;
   const dropEmpty = split === 'train' && m.settings.emptySlices === 'drop';
+  const splits = datasetCaseSplits(m, options.fold);
   const parts: SliceSet[] = [];
-  for (const entry of m.cases.filter((c) => c.split === split)) {
+  for (const entry of m.cases.filter((_, i) => splits[i] === split)) {
     const { image, mask } = await readDatasetCase(dir, entry);
     const sliceCase: SliceCase = { id: entry.id, image, mask };
     const all = buildSliceSet([sliceCase], size, contextSlices);

@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, type Rng, type RngState } from '@medseg/data';
+import { type CrossValidationFold, createRng, type Rng, type RngState } from '@medseg/data';
 import { recalibrateBatchNorm } from './batch-norm-recalibration.js';
 import { type CheckpointContents, type NamedTensor, saveCheckpoint } from './checkpoint.js';
 import { diceScore, nanMean } from './dice.js';
@@ -44,7 +44,7 @@ export interface TrainSettings {
   /** Threads sharing each batch (the main one and workers - 1 replicas; see TrainOptions.replicas); absent means 1. */
   workers?: number;
   /** Where the data came from and how it was normalised, for `--resume` and `predict` (JSON). */
-  dataset?: { path: string; normalization?: unknown; classes?: readonly string[] };
+  dataset?: { path: string; normalization?: unknown; classes?: readonly string[]; fold?: CrossValidationFold };
 }
 
 export interface EpochMetrics {

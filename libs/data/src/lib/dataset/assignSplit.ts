@@ -45,3 +45,28 @@ export function assignSplit(patientId: string, options: SplitOptions): Split {
   if (u < options.test + options.val) return 'val';
   return 'train';
 }
+
+/** Fold `fold` (0-based) of a `folds`-fold cross-validation whose assignment derives from `seed`. */
+export interface CrossValidationFold {
+  readonly fold: number;
+  readonly folds: number;
+  readonly seed: number;
+}
+
+/**
+ * The splits of a k-fold cross-validation over the development patients (nnU-Net's five folds): every patient
+ * outside the test split goes to one fold, and fold `fold` validates while the others train; test cases stay
+ * test. Patients are ordered by a hash of their ID and the seed and dealt out in turn, so fold sizes differ by
+ * at most one patient and all of a patient's cases share a fold. Returns each case's split, in order.
+ */
+export function crossValidationSplits(cases: readonly { readonly patientId: string; readonly split: Split }[], { fold, folds, seed }: CrossValidationFold): Split[] {
+  if (!Number.isInteger(folds) || folds < 2) throw new RangeError(`crossValidationSplits: folds must be an integer >= 2, got ${folds}`);
+  if (!Number.isInteger(fold) || fold < 0 || fold >= folds) throw new RangeError(`crossValidationSplits: fold must be an integer in 0..${folds - 1}, got ${fold}`);
+  const patients = [...new Set(cases.filter((c) => c.split !== 'test').map((c) => c.patientId))];
+  if (patients.length < folds) throw new RangeError(`crossValidationSplits: ${folds} folds need at least ${folds} development (non-test) patients, got ${patients.length}`);
+  const key = (id: string) => mixBits(hashString(id, hashString(`fold:${seed}`)));
+  // Ties (equal hashes) fall back to the ID, so the order never depends on the input order.
+  patients.sort((a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const foldOf = new Map(patients.map((id, rank) => [id, rank % folds]));
+  return cases.map((c) => (c.split === 'test' ? 'test' : foldOf.get(c.patientId) === fold ? 'val' : 'train'));
+}
