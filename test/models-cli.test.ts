@@ -190,6 +190,9 @@ print(json.dumps({'agreeFg': int((a & b).sum()), 'agreeBg': int((~a & ~b).sum())
     const beyond = medseg(['train', '--dataset', dataset, '--out', join(work, 'run-fold-bad'), '--fold', '3', '--folds', '3', ...small]);
     expect(beyond.status).toBe(2);
     expect(beyond.err).toContain('--fold 3: folds are numbered 0..2');
+    const tooMany = medseg(['train', '--dataset', dataset, '--out', join(work, 'run-fold-many'), '--fold', '0', '--folds', '4', ...small]);
+    expect(tooMany.status).toBe(1);
+    expect(tooMany.err).toMatch(/dataset.*4 folds need at least 4 development \(non-test\) patients, got 3|4 folds need at least 4 development \(non-test\) patients, got 3.*dataset/);
   });
 
   it('skips and reports a series it cannot read, and still predicts the good one', () => {

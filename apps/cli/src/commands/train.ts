@@ -139,7 +139,14 @@ export const trainCommand: CommandModule = {
         batchNormRecalibration: options['bnRecalibration'] as number,
         dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes, ...(fold === undefined ? {} : { fold }) },
       };
-      if (datasetCaseSplits(manifest, fold).every((split) => split !== 'val')) {
+      let splits: string[];
+      try {
+        splits = datasetCaseSplits(manifest, fold);
+      } catch (error) {
+        // Too many folds for the patients there are: say which dataset.
+        throw new ModelOptionsError(error instanceof Error ? error.message : String(error), { path: dataset, cause: error });
+      }
+      if (splits.every((split) => split !== 'val')) {
         throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients, or train with --fold)', { path: dataset });
       }
       const inputSize = options['inputSize'] as number;
