@@ -202,7 +202,7 @@ const lines = [
     `decoder ${args['decoder-filters']}, ${args['context-slices'] === '0' ? '2D input' : `2.5D input (${args['context-slices']} context slice(s) each side)`}, lr ${args.lr}, augment ${args.augment}, prediction ${predictOptions.join(' ') || 'plain'}, backend ${timings[arms[0]]?.[0]?.backend}, ` +
     `${args.jobs} training run(s) at a time; the whole study took ${((performance.now() - studyStarted) / 60000).toFixed(1)} min:`,
   '',
-  '| arm | Dice | IoU | HD95 (mm) | training time (all seeds) |',
+  '| arm | Dice | IoU | HD95 (mm) | training time (all members) |',
   '| --- | --- | --- | --- | --- |',
   ...rows.map((r) => `| ${r.arm} | ${cell(r.dice, 3)} | ${cell(r.iou, 3)} | ${cell(r.hd95, 1)} | ${(r.trainSeconds / 60).toFixed(1)} min |`),
   '',
