@@ -193,8 +193,8 @@ const paired = arms.filter((arm) => arm !== 'imagenet').map((arm) => {
 const membersText = folds >= 2
   ? `an ensemble of ${folds} cross-validation fold models per arm (seed ${seeds[0]})`
   : seeds.length === 1 ? `one seed (${seeds[0]})` : `an ensemble of ${seeds.length} seeds (${seeds.join(', ')}) per arm`;
-const cvRows = Object.entries(crossValidation).map(([arm, report]) => {
-  const cases = report.cases.filter((/** @type {any} */ c) => !testPatients.includes(c.patientId ?? c.case));
+// Only the development patients were predicted, so every case of the report is one of them.
+const cvRows = Object.entries(crossValidation).map(([arm, { cases }]) => {
   return `| ${arm} | ${cases.length} | ${cell(stats(cases.map((/** @type {any} */ c) => c.dice ?? Number.NaN)), 3)} | ${cell(stats(cases.map((/** @type {any} */ c) => c.hd95 ?? Number.NaN)), 1)} |`;
 });
 const lines = [
