@@ -1,8 +1,9 @@
+/// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type ElementHandle } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
 import { serveStaticSite, type StaticSite } from '@medseg/web';
@@ -81,7 +82,7 @@ async function runPage(name: string, query: string, files: readonly string[], di
     await page.goto(`${site.url}${query}`);
     await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset['state'] ?? ''), { timeout: 30_000 });
     ready = true;
-    const input = await page.$('#files');
+    const input = (await page.$('input#files')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(...files);
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset['state'] ?? ''), { timeout: 60_000 });
     const shown = await page.evaluate(() => ({
