@@ -83,8 +83,13 @@ async function predictWithProgress(model: WebModel, image: Volume<Float32Array>,
     progress('segmenting', z, d);
     await new Promise((resolve) => setTimeout(resolve, 0));
     const n = Math.min(options.batchSize, d - z);
-    const chunk = { ...image, data: image.data.subarray(z * w * h, (z + n) * w * h), shape: [w, h, n] as [number, number, number] };
-    data.set((await predictVolume([...model.unets], chunk, options)).data, z * w * h);
+    // Every chunk a whole batch (the last padded with copies of its last slice, whose labels are dropped): one
+    // tensor shape throughout, so WebGL and WebGPU compile their programs once rather than again at the end.
+    const slices = new Float32Array(options.batchSize * w * h);
+    slices.set(image.data.subarray(z * w * h, (z + n) * w * h));
+    for (let k = n; k < options.batchSize; k++) slices.copyWithin(k * w * h, (n - 1) * w * h, n * w * h);
+    const chunk = { ...image, data: slices, shape: [w, h, options.batchSize] as [number, number, number] };
+    data.set((await predictVolume([...model.unets], chunk, options)).data.subarray(0, n * w * h), z * w * h);
   }
   progress('segmenting', d, d);
   return { data, shape: image.shape, spacing: image.spacing, origin: image.origin, direction: image.direction };
