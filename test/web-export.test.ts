@@ -33,19 +33,19 @@ function medseg(args: readonly string[]): { status: number | null; out: string; 
 beforeAll(async () => {
   mkdirSync(join(work, 'images'));
   for (const id of ['STS_001', 'STS_002']) symlinkSync(sharedPath('data/sts/dicom', id), join(work, 'images', id));
-  mkdirSync(join(work, 'other'));
-  symlinkSync(enhanced, join(work, 'other/enhanced.dcm'));
-  symlinkSync(sharedPath('data/dicom/dcm_qa_ts/In/1.dcm'), join(work, 'other/ts1.dcm'));
+  mkdirSync(join(work, 'inputs'));
+  symlinkSync(series, join(work, 'inputs/STS_002'));
+  symlinkSync(enhanced, join(work, 'inputs/enhanced.dcm'));
+  symlinkSync(sharedPath('data/dicom/dcm_qa_ts/In/1.dcm'), join(work, 'inputs/ts1.dcm'));
   // A syntax no reader of ours decodes (MPEG-2): 5.dcm's encapsulated frame under another UID.
   const mpeg = spawnSync(debianPython, ['-c', "import sys, pydicom; d = pydicom.dcmread(sys.argv[1]); d.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.4.100'; d.save_as(sys.argv[2], write_like_original=True)", sharedPath('data/dicom/dcm_qa_ts/In/5.dcm'), join(work, 'mpeg2.dcm')], { cwd: work, encoding: 'utf8' });
   expect(mpeg.status, mpeg.stderr).toBe(0);
   const steps = [
     ['ingest', '--images', 'images', '--out', 'ds', '--roi', 'GTV*', '--val', '0', '--val-patients', 'STS_002'],
     ['train', '--dataset', 'ds', '--out', 'run', '--epochs', '3', '--lr', '0.01', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')],
-    ['predict', '--model', 'run', '--input', series, '--out', 'pred', '--backend', 'wasm'],
     ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--json'],
-    // References for the other inputs: a multi-frame file and one image of the 9-syntax set, predicted from DICOM.
-    ['predict', '--model', 'run', '--input', 'other', '--out', 'pred-other', '--backend', 'wasm', '--no-seg'],
+    // The references, in one run: the STS series, a multi-frame file and one image of the 9-syntax set.
+    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm'],
     ['convert', series, '-o', 'sts002.nii.gz'],
   ];
   for (const step of steps) {
@@ -53,7 +53,7 @@ beforeAll(async () => {
     expect(result.status, `${step[0]}: ${result.err}`).toBe(0);
     if (step[0] === 'export') writeFileSync(join(work, 'export.json'), result.out);
   }
-  const record = JSON.parse(readFileSync(join(work, 'pred-other/predictions.json'), 'utf8')) as { cases: { id: string; files: { nifti: string } }[] };
+  const record = JSON.parse(readFileSync(join(work, 'pred/predictions.json'), 'utf8')) as { cases: { id: string; files: { nifti: string } }[] };
   for (const c of record.cases) referenceCases.set(c.id, c.files.nifti);
   site = await serveStaticSite(join(work, 'site'));
 });
@@ -225,13 +225,13 @@ describe('medseg export --format web', () => {
       };
       // One multi-frame enhanced MR file (Philips, 2 frames per position), and the STS series as a NIfTI.
       expect(await segmentFiles(page, [enhanced])).toMatchObject({ state: 'done', error: '' });
-      await keep('enhanced', join(work, 'pred-other', referenceCases.get('ROGERS_20180526')!));
+      await keep('enhanced', join(work, 'pred', referenceCases.get('ROGERS_20180526')!));
       expect(await segmentFiles(page, [join(work, 'sts002.nii.gz')])).toMatchObject({ state: 'done', error: '' });
       await keep('nifti', join(work, 'pred/STS_002.nii.gz'));
       // The same MR image in 9 syntaxes (native little/big endian, implicit, RLE, JPEG lossless, JPEG-LS, JPEG 2000).
       for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9]) {
         expect(await segmentFiles(page, [sharedPath(`data/dicom/dcm_qa_ts/In/${n}.dcm`)]), `${n}.dcm`).toMatchObject({ state: 'done', error: '' });
-        await keep(`ts${n}`, join(work, 'pred-other', referenceCases.get('crlab')!));
+        await keep(`ts${n}`, join(work, 'pred', referenceCases.get('crlab')!));
       }
       const script = `
 import sys, json, numpy as np, nibabel as nib
