@@ -1,9 +1,10 @@
 import type { Volume } from '@medseg/data';
-import { predictSlicesParallel } from './data-parallel/parallel-predict.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
+import { isSliceEngine, type SliceEngine } from './engine/slice-engine.js';
+import { tfjsEngine } from './engine/tfjs-engine.js';
 import { ModelOptionsError } from './errors.js';
 import { largestComponent } from './largest-component.js';
-import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
+import { probabilitiesToLabels } from './predict-slices.js';
 import { resizeBilinear } from './resize.js';
 import { volumeSliceStack } from './slice-context.js';
 import type { Unet } from './unet.js';
@@ -29,9 +30,13 @@ export interface PredictVolumeOptions {
  *
  * Given several networks (an ensemble, as nnU-Net averages its cross-validation folds), the label map comes
  * from the mean of their probabilities on the source grid, so members may differ in input size.
+ *
+ * A member is a tfjs Unet (run by predictSlices, with its replicas when given) or any SliceEngine (ONNX Runtime):
+ * everything but the per-batch forward pass is this function's, whichever engine runs.
  */
-export async function predictVolume(model: Unet | readonly Unet[], image: Volume<Float32Array>, options: PredictVolumeOptions = {}): Promise<Volume<Uint8Array>> {
-  const unets: readonly Unet[] = Array.isArray(model) ? model : [model as Unet];
+export async function predictVolume(model: Unet | SliceEngine | readonly (Unet | SliceEngine)[], image: Volume<Float32Array>, options: PredictVolumeOptions = {}): Promise<Volume<Uint8Array>> {
+  const members: readonly (Unet | SliceEngine)[] = Array.isArray(model) ? model : [model as Unet | SliceEngine];
+  const unets: readonly SliceEngine[] = members.map((m, i) => (isSliceEngine(m) ? m : tfjsEngine(m, options.replicas?.[i])));
   if (unets.length === 0) throw new ModelOptionsError('predictVolume: no model given');
   const channels = outputChannels(unets[0]!.config.classes);
   for (const [i, unet] of unets.entries()) {
@@ -41,7 +46,7 @@ export async function predictVolume(model: Unet | readonly Unet[], image: Volume
   }
   const [w, h, d] = image.shape;
   const probabilities = new Float32Array(w * h * d * channels);
-  for (const [i, unet] of unets.entries()) await addSourceGridProbabilities(unet, options.replicas?.[i], image, options, probabilities);
+  for (const unet of unets) await addSourceGridProbabilities(unet, image, options, probabilities);
   if (unets.length > 1) for (let i = 0; i < probabilities.length; i++) probabilities[i]! /= unets.length;
   const labels = probabilitiesToLabels(probabilities, channels, options.threshold ?? 0.5);
   const data = options.largestComponent === true ? largestComponent(labels, image.shape) : labels;
@@ -49,14 +54,14 @@ export async function predictVolume(model: Unet | readonly Unet[], image: Volume
 }
 
 /** Adds one network's channels-last probabilities, resized back to the volume's grid, into `sum`. */
-async function addSourceGridProbabilities(unet: Unet, replicas: ReplicaPool | undefined, image: Volume<Float32Array>, options: PredictVolumeOptions, sum: Float32Array): Promise<void> {
+async function addSourceGridProbabilities(unet: SliceEngine, image: Volume<Float32Array>, options: PredictVolumeOptions, sum: Float32Array): Promise<void> {
   const [w, h, d] = image.shape;
   const size = unet.config.inputSize;
   const plane = size * size;
   const channels = outputChannels(unet.config.classes);
   const input = volumeSliceStack(image, size, unet.config.contextSlices ?? 0);
   const slicesOptions = { batchSize: options.batchSize ?? 8, ...(options.tta === undefined ? {} : { tta: options.tta }) };
-  const probs = replicas === undefined ? predictSlices(unet, input, d, slicesOptions) : await predictSlicesParallel(unet, replicas, input, d, slicesOptions);
+  const probs = await unet.predictSlices(input, d, slicesOptions);
   const channel = new Float32Array(plane);
   const resizedBack = new Float32Array(w * h);
   for (let z = 0; z < d; z++) {
