@@ -1,7 +1,7 @@
 // -- models (encoders, U-Net, training, inference) --
 export type { BackboneSpec } from './lib/backbones.js';
 export { backbones, getBackbone } from './lib/backbones.js';
-export { EncoderWeightsError, ModelLoadError, ModelOptionsError, ReplicaError } from './lib/errors.js';
+export { EncoderWeightsError, EngineUnavailableError, ModelExportError, ModelLoadError, ModelOptionsError, ReplicaError } from './lib/errors.js';
 export type { EncoderWeightsSource, ResolveEncoderWeightsOptions } from './lib/encoder-weights.js';
 export { defaultCacheDir, resolveEncoderWeights } from './lib/encoder-weights.js';
 export type { Encoder, LoadEncoderOptions } from './lib/encoder.js';
@@ -50,3 +50,21 @@ export type { ReplicaPool } from './lib/data-parallel/replica-pool.js';
 export { createReplicaPool, replicaBackends } from './lib/data-parallel/replica-pool.js';
 export { predictSlicesParallel } from './lib/data-parallel/parallel-predict.js';
 export { parallelBatchGradients } from './lib/data-parallel/parallel-gradients.js';
+
+// -- engines and export (ONNX) --
+export type { EngineName, SliceEngine } from './lib/engine/slice-engine.js';
+export { engineChoices, isSliceEngine } from './lib/engine/slice-engine.js';
+export { tfjsEngine } from './lib/engine/tfjs-engine.js';
+export type { CreateOnnxEngineOptions } from './lib/engine/onnx-engine.js';
+export { createOnnxEngine, loadOnnxRuntime, onnxRuntimeAvailable } from './lib/engine/onnx-engine.js';
+export type { SelectEngineOptions, SelectedEngines } from './lib/engine/select-engine.js';
+export { selectPredictionEngines } from './lib/engine/select-engine.js';
+export { openOnnxExport } from './lib/engine/open-onnx-export.js';
+export type { OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo, UnetOnnxGraphOptions } from './lib/export/onnx-graph.js';
+export { onnxInputName, onnxOpset, onnxOutputName, unetOnnxGraph } from './lib/export/onnx-graph.js';
+export type { EncodeOnnxOptions, OnnxModelSummary } from './lib/export/write-onnx.js';
+export { decodeOnnxSummary, encodeOnnxModel } from './lib/export/write-onnx.js';
+export type { ExportedMember, MedsegModelDescription, OnnxExport } from './lib/export/medseg-model.js';
+export { describeOnnxExport, medsegModelFile, onnxModelFile, readOnnxExport } from './lib/export/medseg-model.js';
+export type { ExportOnnxOptions, ExportOnnxResult } from './lib/export/export-onnx.js';
+export { exportOnnx, onnxExportOf, resolveRunCheckpoint } from './lib/export/export-onnx.js';

@@ -22,7 +22,7 @@ import {
   pathExists,
   MedsegError,
 } from '@medseg/data';
-import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, datasetCaseSplits, loadCheckpoint, predictVolume, selectBackend, type TrainSettings, type Unet } from '@medseg/models';
+import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, datasetCaseSplits, type EngineName, engineChoices, loadCheckpoint, predictVolume, readOnnxExport, selectBackend, selectPredictionEngines, type TrainSettings, type Unet } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
@@ -35,6 +35,11 @@ import { startReplicas, workersOptionHelp } from '../replicas.js';
 async function resolveCheckpoint(model: string): Promise<string> {
   for (const candidate of [join(model, 'best'), join(model, 'last'), model]) {
     if ((await checkpointFolder(candidate)) !== null) return candidate;
+  }
+  // An ONNX file from elsewhere is refused by readOnnxExport (no medseg-model.json); a medseg export names its run.
+  if (model.endsWith('.onnx') || (await pathExists(join(model, 'model.onnx')))) {
+    const { description } = await readOnnxExport(model);
+    throw new UsageError(`--model ${model}: an ONNX export; predict takes the run it came from (${description.provenance.members.map((m) => m.checkpoint).join(', ')}) with --engine onnx`);
   }
   throw new UsageError(`--model ${model}: not a training run or checkpoint folder (no best/, last/ or state.json)`);
 }
@@ -189,6 +194,7 @@ export const predictCommand: CommandModule = {
       .option('--no-seg', 'do not write DICOM SEG files')
       .option('--workers <n>', workersOptionHelp, integer(1), 1)
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
+      .addOption(new Option('--engine <name>', 'forward pass: onnx (ONNX Runtime, native CPU, --workers threads), tfjs, or auto (onnx when onnxruntime-node loads and the model exports)').choices([...engineChoices]).default('auto'))
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
     const modelDirs = (options['model'] as string[]).map((m) => resolve(context.cwd, m));
@@ -221,20 +227,23 @@ export const predictCommand: CommandModule = {
       threshold: options['threshold'] as number,
       largestComponent: options['largestComponent'] === true,
     };
-    const replicas = await startReplicas(unets, options['workers'] as number, backend.name, settings.loss, context);
+    const engines = await selectPredictionEngines(members.map((contents, i) => ({ checkpoint: checkpoints[i]!, contents })), { engine: options['engine'] as EngineName | 'auto', threads: options['workers'] as number });
+    writeLine(context.stderr, `engine: ${engines.description}`);
+    const replicas = engines.engine === 'tfjs' ? await startReplicas(unets, options['workers'] as number, backend.name, settings.loss, context) : undefined;
     const cases: PredictedCase[] = [];
     const started = Date.now();
     let slices = 0;
     try {
       for await (const caseInput of inputs) {
         const bar = createProgress(context, `predict ${caseInput.id}`, 1);
-        const labels = await predictVolume(unets, caseInput.image, { ...predictOptions, ...(replicas === undefined ? {} : { replicas }) });
+        const labels = await predictVolume(engines.members, caseInput.image, { ...predictOptions, ...(replicas === undefined ? {} : { replicas }) });
         slices += caseInput.image.shape[2];
         cases.push(await writeOutputs(out, caseInput, labels, unets[0]!, classes, options['seg'] !== false));
         bar.update(1, `${cases.at(-1)!.foregroundVoxels} foreground voxels`);
         bar.stop();
       }
     } finally {
+      await engines.dispose();
       for (const unet of unets) unet.dispose();
       await Promise.all((replicas ?? []).map((pool) => pool.close()));
     }
@@ -242,7 +251,7 @@ export const predictCommand: CommandModule = {
     const record = {
       model: checkpoints.length === 1 ? checkpoints[0]! : checkpoints,
       input,
-      settings: { ...predictOptions, backend: backend.name, workers: replicas === undefined ? 1 : options['workers'], ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
+      settings: { ...predictOptions, engine: engines.engine, backend: backend.name, workers: replicas === undefined && engines.engine === 'tfjs' ? 1 : options['workers'], ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
       cases,
       skipped,
     };
