@@ -28,7 +28,7 @@ export interface SelectedEngines {
  */
 export async function selectPredictionEngines(members: readonly { checkpoint: string; contents: CheckpointContents }[], options: SelectEngineOptions): Promise<SelectedEngines> {
   const unets = members.map((m) => m.contents.unet);
-  const tfjs = (why: string): SelectedEngines => ({ engine: 'tfjs', members: unets, description: `tfjs${why}`, dispose: async () => {} });
+  const tfjs = (why: string): SelectedEngines => ({ engine: 'tfjs', members: unets, description: `tfjs${why}`, dispose: () => Promise.resolve() });
   if (options.engine === 'tfjs') return tfjs('');
   const engines: SliceEngine[] = [];
   try {

@@ -13,6 +13,6 @@ export function tfjsEngine(unet: Unet, replicas?: ReplicaPool): SliceEngine {
     predictSlices: async (images: Float32Array, count: number, options: PredictSlicesOptions = {}) =>
       replicas === undefined ? predictSlices(unet, images, count, options) : predictSlicesParallel(unet, replicas, images, count, options),
     // The Unet belongs to the caller.
-    dispose: async () => {},
+    dispose: () => Promise.resolve(),
   };
 }

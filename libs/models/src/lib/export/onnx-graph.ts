@@ -370,6 +370,11 @@ function otherLayer(b: GraphBuilder, layer: Layer, args: readonly string[], base
 export interface UnetOnnxGraphOptions {
   /** Named in errors (the run or checkpoint being exported). */
   where?: string;
+  /**
+   * `features`: the frozen encoder alone, outputs `feature_0..4` [batch, s, s, channels] channels-last, deepest
+   * first, as Unet.features gives them (for a training step whose encoder forward runs in ONNX Runtime).
+   */
+  part?: 'unet' | 'features';
 }
 
 /**
@@ -413,10 +418,25 @@ export function unetOnnxGraph(model: Unet | readonly Unet[], options: UnetOnnxGr
     x = b.node('Div', `${prefix}pre_div`, [x, b.scalar(127.5)]);
     x = b.node('Sub', `${prefix}encoder_input`, [x, b.scalar(1)]);
     const features = translateModel(b, unet.encoder.model, { inputs: [x], repeatedInput: channels === 1, prefix: `${prefix}encoder/`, where });
+    if (options.part === 'features') return features;
     const [probabilities] = translateModel(b, unet.decoder, { inputs: features, repeatedInput: false, prefix: `${prefix}decoder/`, where });
-    return probabilities!;
+    return [probabilities!];
   });
-  const combined = memberOutputs.length === 1 ? memberOutputs[0]! : b.node('Mean', 'ensemble_mean', memberOutputs);
+  if (options.part === 'features') {
+    if (unets.length !== 1) throw new ModelExportError('the encoder features of one network only', { path: where });
+    const shapes = unets[0]!.encoder.model.outputs.map((o) => o.shape as number[]);
+    memberOutputs[0]!.forEach((name, i) =>
+      b.nodes.push({ opType: 'Transpose', name: `feature_${i}_nhwc`, inputs: [name], outputs: [`feature_${i}`], attributes: { perm: { type: 'ints', value: [0, 2, 3, 1] } } }),
+    );
+    return {
+      name: 'medseg_encoder',
+      inputs: [{ name: onnxInputName, dims: ['batch', size, size, channels] }],
+      outputs: shapes.map((shape, i) => ({ name: `feature_${i}`, dims: ['batch', shape[1]!, shape[2]!, shape[3]!] })),
+      nodes: b.nodes,
+      initializers: b.initializers,
+    };
+  }
+  const combined = memberOutputs.length === 1 ? memberOutputs[0]![0]! : b.node('Mean', 'ensemble_mean', memberOutputs.map((o) => o[0]!));
   b.nodes.push({ opType: 'Transpose', name: 'probabilities_nhwc', inputs: [combined], outputs: [onnxOutputName], attributes: { perm: { type: 'ints', value: [0, 2, 3, 1] } } });
   return {
     name: 'medseg_unet',
