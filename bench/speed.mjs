@@ -91,6 +91,9 @@ for (const size of String(values.sizes).split(',').map(Number)) {
     // machine only this pair compares the engines rather than the scheduler.
     const single = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', label, '--threads', '1', ...common], { ...peerEnv, OMP_NUM_THREADS: '1' });
     row(label, `PyTorch ${single.torch} 1 thread`, single);
+    const ortSingle = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--engine', 'onnx', '--workers', '1', ...common], process.env);
+    row(label, 'medseg ONNX Runtime, 1 thread', ortSingle);
+    console.log(`${label.padEnd(5)} ${'CPU-time ratio, ORT 1 vs 1'.padEnd(29)} ${'       -'}     ${num(single.infer_cpu_ms / ortSingle.infer_cpu_ms)}    (PyTorch CPU ms / ONNX Runtime CPU ms per batch)`);
     console.log(
       `${label.padEnd(5)} ${'CPU-time ratio, 1 vs 1 thread'.padEnd(29)} ${num(single.train_cpu_ms / medseg.train_cpu_ms)}     ` +
         `${num(single.infer_cpu_ms / medseg.infer_cpu_ms)}    (PyTorch CPU ms / medseg CPU ms per step)`,
