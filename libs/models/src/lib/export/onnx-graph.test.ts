@@ -89,7 +89,10 @@ describe('unetOnnxGraph + encodeOnnxModel', () => {
     it(`${name}: accepted by onnx.checker (full_check) and equal to the tfjs forward in ONNX Runtime on real STS slices`, async () => {
       const { images, range } = await stsSlices(64, channels);
       const unets = await Promise.all(Array.from({ length: members }, (_, i) => unetWith({ ...options, intensityRange: range }, 3 + i)));
+      const before = tf.memory().numTensors;
       const bytes = encodeOnnxModel(unetOnnxGraph(unets));
+      // Folding the weights leaves no tensor behind, and never disposes a weight of the model.
+      expect(tf.memory().numTensors).toBe(before);
       expect(onnxChecker(bytes)).toBe('13 batch');
       const engine = await createOnnxEngine({ model: bytes, config: unets[0]!.config, threads: 1, source: 'test' });
       const onnx = await engine.predictSlices(images, 3, { batchSize: 2 });
