@@ -277,7 +277,7 @@ function convolution(b: GraphBuilder, conv: Layer, bn: Layer | null, x: string, 
   const dilations = pair(config['dilationRate']);
   const pads = tfPads(config['padding'] as string, spatialSize(conv, where), [kshape[0], kshape[1]], strides, dilations);
   // Folded exactly as inferenceForward folds (same tfjs ops, same float32 rounding).
-  const affine = bn === null ? null : batchNormAffine(bn);
+  const affine = bn === null ? null : tf.tidy(() => batchNormAffine(bn));
   const filterValues = valuesOf(() => {
     let filter: tf.Tensor = kernel!;
     if (affine !== null) filter = depthwise ? tf.mul(kernel!, tf.reshape(affine.scale, [1, 1, kshape[2], kshape[3]])) : tf.mul(kernel!, affine.scale);
@@ -320,7 +320,7 @@ function otherLayer(b: GraphBuilder, layer: Layer, args: readonly string[], base
   switch (className) {
     case 'BatchNormalization': {
       if (!isLastAxis(layer)) break;
-      const { scale, shift } = batchNormAffine(layer);
+      const { scale, shift } = tf.tidy(() => batchNormAffine(layer));
       const s = Float32Array.from(scale.dataSync() as Float32Array);
       const h = Float32Array.from(shift.dataSync() as Float32Array);
       tf.dispose([scale, shift]);
