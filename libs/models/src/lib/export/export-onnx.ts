@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, writeFileAtomic } from '@medseg/data';
 import { type CheckpointContents, checkpointFolder, loadCheckpoint } from '../checkpoint.js';
-import { ModelLoadError } from '../errors.js';
+import { ModelExportError, ModelLoadError } from '../errors.js';
 import { type ExportedMember, describeOnnxExport, type MedsegModelDescription, medsegModelFile, onnxModelFile } from './medseg-model.js';
 import { unetOnnxGraph } from './onnx-graph.js';
 import { encodeOnnxModel } from './write-onnx.js';
@@ -28,6 +28,8 @@ export interface ExportOnnxOptions {
   models: readonly string[];
   out: string;
   threshold?: number;
+  /** Write into a folder that is not empty (model.onnx and medseg-model.json are replaced). */
+  overwrite?: boolean;
 }
 
 export interface ExportOnnxResult {
@@ -59,6 +61,9 @@ export function onnxExportOf(members: readonly { checkpoint: string; contents: C
  * description last so that a folder with a description always has its model.
  */
 export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnxResult> {
+  if ((await pathExists(options.out)) && (await readdir(options.out).catch(() => ['(not a folder)'])).length > 0 && options.overwrite !== true) {
+    throw new ModelExportError('output folder exists and is not empty (pass --overwrite to replace it)', { path: options.out });
+  }
   const checkpoints = await Promise.all(options.models.map(resolveRunCheckpoint));
   const members: { checkpoint: string; contents: CheckpointContents; run?: unknown }[] = [];
   try {
