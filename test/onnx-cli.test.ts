@@ -109,6 +109,10 @@ print(json.dumps(rows))`,
     expect(missing.status).toBe(1);
     expect(missing.err).toContain(`${join(work, 'no-such-run')}: no such training run`);
 
+    const again = medseg(['export', '--model', runDir, '--format', 'onnx', '--out', join(work, 'export')]);
+    expect(again.status).toBe(1);
+    expect(again.err).toContain(`${join(work, 'export')}: output folder exists and is not empty (pass --overwrite to replace it)`);
+
     const foreign = join(work, 'foreign');
     mkdirSync(foreign);
     python<null>(

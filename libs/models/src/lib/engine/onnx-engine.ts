@@ -9,10 +9,12 @@ import { flipTta } from './tta.js';
 
 type OrtModule = typeof Ort;
 let ortModule: Promise<OrtModule> | null = null;
+/** A variable, not a literal: bundlers (the web export's esbuild) leave a native addon out of browser bundles. */
+const ortPackage = 'onnxruntime-node';
 
 /** onnxruntime-node, loaded on first use (an optional dependency: a failed install leaves medseg on tfjs). */
 export async function loadOnnxRuntime(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node').then(
+  ortModule ??= (import(ortPackage) as Promise<unknown>).then(
     (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
     (error: unknown) => {
       ortModule = null;
