@@ -195,3 +195,98 @@ describe('medseg ingest --dicomweb against a failing server', () => {
     expect(datasetWithoutSourcePaths(out)).toEqual(datasetWithoutSourcePaths(folderDataset));
   });
 });
+
+describe('medseg predict --dicomweb', () => {
+  const work = temporaryFolder('dw-predict');
+  const run = join(work, 'run');
+  const local = join(work, 'local');
+  const weights = sharedPath('weights/mobilenet_v1_0.25_224');
+  const predictArgs = ['--model', run, '--backend', 'wasm', '--batch-size', '16', '--json'];
+  const orthancGet = async (path: string) => {
+    const response = await fetch(`${orthanc.url}${path}`, { headers: { authorization: orthanc.authorization } });
+    expect(response.ok, path).toBe(true);
+    return response;
+  };
+  type Record = { cases: { id: string; seriesInstanceUid: string; files: { nifti: string; seg?: string }; store?: { status: string; sopInstanceUid?: string; studyInstanceUid?: string; reason?: string } }[]; skipped: unknown[] };
+  const readRecord = (out: string) => JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as Record;
+
+  beforeAll(async () => {
+    // A tiny one-epoch model: what it segments does not matter here, only that the same series give the same labels.
+    const dataset = join(work, 'ds');
+    const ingest = await medseg(['ingest', '--images', stsSubset(patients), '--roi', 'GTV*', '--out', dataset, '--val', '0', '--val-patients', patients[1]!]);
+    expect(ingest.status, ingest.stderr).toBe(0);
+    const train = await medseg(['train', '--dataset', dataset, '--out', run, '--epochs', '1', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', weights]);
+    expect(train.status, train.stderr).toBe(0);
+    const predicted = await medseg(['predict', ...predictArgs, '--input', stsSubset(patients, ['image']), '--out', local]);
+    expect(predicted.status, predicted.stderr).toBe(0);
+  }, 300_000);
+
+  it('--store: Orthanc holds each SEG under its study, and the SEG fetched back is the local one', async () => {
+    const out = join(work, 'stored');
+    const study = studyOf.get(patients[0]!)!;
+    const result = await medseg(['predict', ...predictArgs, '--dicomweb', orthanc.dicomWeb, '--study', study, '--cache', join(work, 'cache'), '--out', out, '--store'], credentials());
+    expect(result.status, result.stderr).toBe(0);
+    const record = readRecord(out);
+    expect(record.cases.map((c) => c.id)).toEqual([patients[0]]);
+    const [predicted] = record.cases;
+    expect(predicted!.store).toMatchObject({ status: 'stored', studyInstanceUid: study });
+    expect(result.stderr).toContain(`stored SEG ${predicted!.store!.sopInstanceUid} in study ${study}`);
+    // The same series from disk and from the PACS give the same label map.
+    const fromDisk = readRecord(local).cases.find((c) => c.id === patients[0])!;
+    expect(readFileSync(join(out, predicted!.files.nifti)).equals(readFileSync(join(local, fromDisk.files.nifti)))).toBe(true);
+    // Orthanc's own REST API, not our client: which study the SEG is filed under, and its bytes.
+    const lookup = (await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', headers: { authorization: orthanc.authorization }, body: predicted!.store!.sopInstanceUid! })).json()) as { ID: string; Type: string }[];
+    expect(lookup.map((l) => l.Type)).toEqual(['Instance']);
+    const instance = (await (await orthancGet(`/instances/${lookup[0]!.ID}`)).json()) as { ParentSeries: string };
+    const series = (await (await orthancGet(`/series/${instance.ParentSeries}`)).json()) as { ParentStudy: string; MainDicomTags: { Modality: string } };
+    const parent = (await (await orthancGet(`/studies/${series.ParentStudy}`)).json()) as { MainDicomTags: { StudyInstanceUID: string } };
+    expect(series.MainDicomTags.Modality).toBe('SEG');
+    expect(parent.MainDicomTags.StudyInstanceUID).toBe(study);
+    const stored = Buffer.from(await (await orthancGet(`/instances/${lookup[0]!.ID}/file`)).arrayBuffer());
+    expect(stored.equals(readFileSync(join(out, predicted!.files.seg!)))).toBe(true);
+  });
+
+  it('--store to a failing server: retried, listed as failed in predictions.json, the SEG kept on disk', async () => {
+    const proxy = await startFaultProxy(orthanc.url);
+    try {
+      proxy.rule = (_path, method) => (method === 'POST' ? 'status500' : 'pass');
+      const out = join(work, 'store-failed');
+      const result = await medseg(['predict', ...predictArgs, '--input', stsSubset([patients[1]!], ['image']), '--out', out, '--store', '--store-url', `${proxy.url}/dicom-web`], credentials());
+      expect(result.status).toBe(1);
+      expect(proxy.requests.filter((r) => r.method === 'POST')).toHaveLength(4);
+      const [predicted] = readRecord(out).cases;
+      expect(predicted!.store).toMatchObject({ status: 'failed' });
+      expect(predicted!.store!.reason).toMatch(/HTTP 500.*after 4 attempts/);
+      expect(existsSync(join(out, predicted!.files.seg!))).toBe(true);
+      expect(result.stderr).toMatch(/SEG not stored .*HTTP 500/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('--shard K/3: the shards together predict every series once, with the unsharded labels', async () => {
+    for (const patient of [2, 18].map(stsPatient)) await uploadToOrthanc(orthanc, instanceFiles(patient));
+    const whole = join(work, 'whole');
+    const all = await medseg(['predict', ...predictArgs, '--dicomweb', orthanc.dicomWeb, '--cache', join(work, 'cache-whole'), '--out', whole], credentials());
+    expect(all.status, all.stderr).toBe(0);
+    const expected = readRecord(whole).cases;
+    expect(expected.map((c) => c.id).sort()).toEqual([2, 8, 18, 25].map(stsPatient));
+    const seen: string[] = [];
+    for (let k = 0; k < 3; k++) {
+      const out = join(work, `shard-${k}`);
+      // Shard 1 takes its index from the environment, as a Kubernetes Indexed Job's pod does.
+      const shard = k === 1 ? ['--shard-from-env', '3'] : ['--shard', `${k}/3`];
+      const result = await medseg(['predict', ...predictArgs, '--dicomweb', orthanc.dicomWeb, '--cache', join(work, `cache-${k}`), '--out', out, ...shard], { ...credentials(), JOB_COMPLETION_INDEX: String(k) });
+      expect(result.status, result.stderr).toBe(0);
+      for (const c of readRecord(out).cases) {
+        seen.push(c.id);
+        const reference = expected.find((e) => e.id === c.id)!;
+        expect(c.seriesInstanceUid).toBe(reference.seriesInstanceUid);
+        expect(readFileSync(join(out, c.files.nifti)).equals(readFileSync(join(whole, reference.files.nifti))), c.id).toBe(true);
+      }
+      // Each shard retrieves only its own series.
+      expect(result.stderr).toMatch(new RegExp(`dicomweb: ${readRecord(out).cases.length} series`));
+    }
+    expect(seen.sort()).toEqual(expected.map((c) => c.id).sort());
+  });
+});
