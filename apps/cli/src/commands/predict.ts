@@ -24,6 +24,7 @@ import {
   inShard,
   parseShard,
   type SeriesShard,
+  type SeriesRef,
   type StoreOutcome,
   storeDicomFile,
 } from '@medseg/data';
@@ -139,11 +140,12 @@ async function writeOutputs(out: string, input: CaseInput, labels: Volume<Uint8A
 }
 
 /** Series of a DICOM tree, normalised as the training data was, each with its case id. */
-async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, skip: (path: string, reason: string) => void, keep: (seriesInstanceUid: string) => boolean): AsyncGenerator<CaseInput> {
+async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, skip: (path: string, reason: string) => void, keep: (seriesInstanceUid: string) => boolean, seriesPerPatient?: ReadonlyMap<string, number>): AsyncGenerator<CaseInput> {
   const scan = await scanDicomTree(input);
   for (const file of scan.skipped) skip(file.path, file.reason);
-  const perPatient = new Map<string, number>();
-  for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
+  // A shard of a PACS holds only its own series: the server's count per patient names cases as the whole run would.
+  const perPatient = new Map<string, number>(seriesPerPatient);
+  if (seriesPerPatient === undefined) for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
   for (const [i, info] of scan.series.entries()) {
     // A shard's series; the case ids above were counted over the whole input, so they agree across shards.
     if (!keep(info.seriesInstanceUid)) continue;
@@ -194,6 +196,14 @@ function predictShard(options: Record<string, unknown>, context: CliContext): Se
   } catch (error) {
     throw new UsageError(`${fromEnv === undefined ? '--shard' : '--shard-from-env with JOB_COMPLETION_INDEX'}: ${(error as Error).message}`);
   }
+}
+
+/** Image series per PatientID as the server listed them, or undefined if it left PatientID out of any. */
+function seriesPerPatient(series: readonly SeriesRef[]): Map<string, number> | undefined {
+  if (series.some((s) => s.patientId === undefined)) return undefined;
+  const counts = new Map<string, number>();
+  for (const s of series) counts.set(s.patientId!, (counts.get(s.patientId!) ?? 0) + 1);
+  return counts;
 }
 
 export const predictCommand: CommandModule = {
@@ -249,7 +259,7 @@ export const predictCommand: CommandModule = {
     const split = options['split'] as string;
     const fold = isDataset && (split === 'train' || split === 'val') ? memberFold(members, checkpoints) : undefined;
     if (fold !== undefined) writeLine(context.stderr, `--split ${split}: the models' cross-validation fold ${fold.fold} of ${fold.folds}`);
-    const inputs = isDataset ? datasetInputs(input, split, fold, context, keep) : dicomInputs(input, normalization, skip, keep);
+    const inputs = isDataset ? datasetInputs(input, split, fold, context, keep) : dicomInputs(input, normalization, skip, keep, remote === undefined ? undefined : seriesPerPatient(remote.selectedImageSeries));
     const predictOptions = {
       batchSize: options['batchSize'] as number,
       tta: options['tta'] === true,

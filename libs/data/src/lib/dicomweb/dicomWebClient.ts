@@ -21,6 +21,8 @@ export interface SeriesRef {
   readonly studyInstanceUid: string;
   readonly seriesInstanceUid: string;
   readonly modality: string | undefined;
+  /** PatientID, when the server includes it in series results (asked for with includefield). */
+  readonly patientId?: string;
 }
 
 export interface InstanceRef extends SeriesRef {
@@ -89,10 +91,13 @@ export class DicomWebClient {
   /** QIDO-RS series search, across studies or within one; `query` holds attribute matches (`Modality=MR`). */
   async searchSeries(query: URLSearchParams = new URLSearchParams(), studyInstanceUid?: string): Promise<SeriesRef[]> {
     const path = studyInstanceUid === undefined ? '/series' : `/studies/${checkedUid(studyInstanceUid, 'StudyInstanceUID')}/series`;
-    return (await this.#search(path, query)).map((item) => ({
+    const search = new URLSearchParams(query);
+    search.append('includefield', '00100020');
+    return (await this.#search(path, search)).map((item) => ({
       studyInstanceUid: checkedUid(jsonString(item, '0020000D') ?? studyInstanceUid, 'StudyInstanceUID of a QIDO-RS series', this.url + path),
       seriesInstanceUid: checkedUid(jsonString(item, '0020000E'), 'SeriesInstanceUID of a QIDO-RS series', this.url + path),
       modality: jsonString(item, '00080060'),
+      ...(jsonString(item, '00100020') === undefined ? {} : { patientId: jsonString(item, '00100020')! }),
     }));
   }
 

@@ -41,6 +41,11 @@ export interface RetrieveDicomWebResult {
   readonly folder: string;
   /** Series in `folder`, sorted by study and series UID. */
   readonly series: readonly SeriesRef[];
+  /**
+   * Every image series the selection matched before `seriesFilter` (with PatientID where the server gives it):
+   * what a shard needs to name its cases as the unsharded run would.
+   */
+  readonly selectedImageSeries: readonly SeriesRef[];
   readonly instances: number;
   readonly fetched: number;
   readonly reused: number;
@@ -52,7 +57,7 @@ const maskModalities = new Set(['RTSTRUCT', 'SEG']);
 /** Objects that are neither images nor masks: never predicted, never paired. */
 const otherModalities = new Set(['SR', 'PR', 'KO', 'REG', 'RTPLAN', 'RTDOSE', 'RTRECORD']);
 
-async function selectSeries(client: DicomWebClient, selection: DicomWebSelection, masks: boolean, filter: (uid: string) => boolean): Promise<SeriesRef[]> {
+async function selectSeries(client: DicomWebClient, selection: DicomWebSelection, masks: boolean, filter: (uid: string) => boolean): Promise<{ chosen: SeriesRef[]; images: SeriesRef[] }> {
   const found = new Map<string, SeriesRef>();
   const add = (list: readonly SeriesRef[]) => {
     for (const s of list) if (!found.has(s.seriesInstanceUid)) found.set(s.seriesInstanceUid, s);
@@ -66,15 +71,17 @@ async function selectSeries(client: DicomWebClient, selection: DicomWebSelection
     add(hits);
   }
   for (const query of queries) add(await client.searchSeries(new URLSearchParams(query)));
-  const images = [...found.values()].filter((s) => !maskModalities.has(s.modality ?? '') && !otherModalities.has(s.modality ?? '') && filter(s.seriesInstanceUid));
+  const key = (s: SeriesRef) => `${s.studyInstanceUid}/${s.seriesInstanceUid}`;
+  const order = (a: SeriesRef, b: SeriesRef) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  const allImages = [...found.values()].filter((s) => !maskModalities.has(s.modality ?? '') && !otherModalities.has(s.modality ?? '')).sort(order);
+  const images = allImages.filter((s) => filter(s.seriesInstanceUid));
   const chosen = new Map(images.map((s) => [s.seriesInstanceUid, s]));
   if (masks) {
     for (const study of new Set(images.map((s) => s.studyInstanceUid))) {
       for (const s of await client.searchSeries(new URLSearchParams(), study)) if (maskModalities.has(s.modality ?? '')) chosen.set(s.seriesInstanceUid, s);
     }
   }
-  const key = (s: SeriesRef) => `${s.studyInstanceUid}/${s.seriesInstanceUid}`;
-  return [...chosen.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { chosen: [...chosen.values()].sort(order), images: allImages };
 }
 
 const instanceName = (i: InstanceRef) => `instance ${i.studyInstanceUid}/${i.seriesInstanceUid}/${i.sopInstanceUid}`;
@@ -90,7 +97,7 @@ export async function retrieveDicomWeb(options: RetrieveDicomWebOptions): Promis
   const { client } = options;
   const cache = resolve(options.cache);
   const concurrency = options.concurrency ?? 4;
-  const series = await selectSeries(client, options.selection, options.masks ?? true, options.seriesFilter ?? (() => true));
+  const { chosen: series, images } = await selectSeries(client, options.selection, options.masks ?? true, options.seriesFilter ?? (() => true));
   const perSeries: InstanceRef[][] = Array.from({ length: series.length }, () => []);
   await runPool(series, concurrency, async (s, i) => {
     perSeries[i] = await client.searchInstances(s);
@@ -138,5 +145,5 @@ export async function retrieveDicomWeb(options: RetrieveDicomWebOptions): Promis
   await rm(folder, { recursive: true, force: true });
   await rename(building, folder);
   failed.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { folder, series: complete, instances: instances.length, fetched, reused, failed };
+  return { folder, series: complete, selectedImageSeries: images, instances: instances.length, fetched, reused, failed };
 }
