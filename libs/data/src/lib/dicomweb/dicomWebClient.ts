@@ -15,6 +15,8 @@ export interface DicomWebClientOptions {
   /** A full Authorization header value (`Basic ...` or `Bearer ...`); sent, never shown. */
   readonly authorization?: string | undefined;
   readonly retry?: Partial<RetryPolicy>;
+  /** QIDO-RS results asked for per request (`limit`/`offset` paging; default 1000): servers cap result lists. */
+  readonly pageSize?: number;
 }
 
 export interface SeriesRef {
@@ -51,6 +53,7 @@ export class DicomWebClient {
   readonly url: string;
   readonly #authorization: string | undefined;
   readonly #retry: RetryPolicy;
+  readonly #pageSize: number;
 
   constructor(options: DicomWebClientOptions) {
     let parsed: URL;
@@ -66,13 +69,33 @@ export class DicomWebClient {
     this.url = parsed.href.replace(/\/+$/, '');
     this.#authorization = options.authorization;
     this.#retry = { ...defaultRetryPolicy, ...options.retry };
+    this.#pageSize = options.pageSize ?? 1000;
+    if (!Number.isInteger(this.#pageSize) || this.#pageSize < 1) throw new DicomWebError(`pageSize must be an integer >= 1, got ${this.#pageSize}`, { path: options.url });
   }
 
   #headers(accept: string, extra: Record<string, string> = {}): Record<string, string> {
     return { accept, ...extra, ...(this.#authorization === undefined ? {} : { authorization: this.#authorization }) };
   }
 
+  /**
+   * All results of a search, page by page: a page shorter than asked for is the last. A server that ignores
+   * `offset` (the same first result again) or `limit` (more than asked for) is taken at its first answer.
+   */
   async #search(path: string, query: URLSearchParams): Promise<DicomJson[]> {
+    const results: DicomJson[] = [];
+    for (let offset = 0; ; offset += this.#pageSize) {
+      const paged = new URLSearchParams(query);
+      paged.set('limit', String(this.#pageSize));
+      if (offset > 0) paged.set('offset', String(offset));
+      const page = await this.#searchPage(path, paged);
+      if (offset > 0 && page.length > 0 && JSON.stringify(page[0]) === JSON.stringify(results[0])) break;
+      results.push(...page);
+      if (page.length !== this.#pageSize) break;
+    }
+    return results;
+  }
+
+  async #searchPage(path: string, query: URLSearchParams): Promise<DicomJson[]> {
     const search = query.toString();
     const url = `${this.url}${path}${search ? `?${search}` : ''}`;
     return requestWithRetry(url, { headers: this.#headers('application/dicom+json') }, this.#retry, url, (response: DicomWebResponse) => {
