@@ -156,8 +156,19 @@ describe('medseg ingest --dicomweb against a failing server', () => {
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
   });
 
+  it('retries a request that times out and completes', async () => {
+    const hung = new Set<string>();
+    proxy.rule = (path) => (isInstanceRetrieve(path) && hung.size < 3 && !hung.has(path) && hung.add(path) ? 'hang' : 'pass');
+    const out = join(temporaryFolder('dw-hang'), 'ds');
+    const result = await medseg(['ingest', '--dicomweb', viaProxy(), '--study', studyOf.get(patients[1]!)!, '--request-timeout', '0.5', '--cache', temporaryFolder('dw-cache-hang'), ...ingestArgs(out)], credentials());
+    expect(result.status, result.stderr).toBe(0);
+    expect(proxy.requests.filter((r) => r.fault === 'hang')).toHaveLength(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ cases: 1, dicomweb: { failed: [] } });
+  });
+
   it('retries 500 then 200 and completes', async () => {
-    proxy.rule = (path, _method, seen) => (isInstanceRetrieve(path) && seen === 0 ? 'status500' : 'pass');
+    const failedOnce = new Set<string>();
+    proxy.rule = (path) => (isInstanceRetrieve(path) && !failedOnce.has(path) && failedOnce.add(path) ? 'status500' : 'pass');
     const out = join(temporaryFolder('dw-500'), 'ds');
     const result = await medseg(['ingest', '--dicomweb', viaProxy(), ...patients.flatMap((p) => ['--study', studyOf.get(p)!]), '--cache', temporaryFolder('dw-cache-500'), ...ingestArgs(out)], credentials());
     expect(result.status, result.stderr).toBe(0);

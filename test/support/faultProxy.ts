@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 
 /** What the proxy does with one request. */
-export type Fault = 'pass' | 'status500' | 'status401' | 'truncate' | 'nonDicom' | 'stop';
+export type Fault = 'pass' | 'status500' | 'status401' | 'truncate' | 'nonDicom' | 'hang' | 'stop';
 
 export interface ProxiedRequest {
   readonly method: string;
@@ -51,6 +51,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       for (const socket of sockets) socket.destroy();
       return;
     }
+    if (fault === 'hang') return; // accepted, never answered: the client's timeout must end it
     if (fault === 'status500' || fault === 'status401') {
       const status = fault === 'status500' ? 500 : 401;
       response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 500 ? 'internal error' : 'unauthorized');

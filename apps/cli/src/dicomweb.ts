@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { DicomWebClient, dicomWebAuthorization, type RetrieveDicomWebResult, retrieveDicomWeb } from '@medseg/data';
 import type { Command } from 'commander';
 import { type CliContext, writeLine } from './context.js';
-import { integer } from './options.js';
+import { integer, positive } from './options.js';
 import { createProgress } from './progress.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -17,7 +17,8 @@ export function addDicomWebOptions(command: Command): Command {
     .option('--query <matches>', "with --dicomweb: QIDO-RS series matches, 'Modality=MR&StudyDate=20200101-' (repeatable)", collect, [])
     .option('--cache <dir>', 'with --dicomweb: download cache, by SOPInstanceUID (default $MEDSEG_CACHE/dicomweb or ~/.cache/medseg/dicomweb)')
     .option('--token-file <path>', 'with --dicomweb: file holding a bearer token')
-    .option('--concurrency <n>', 'with --dicomweb: requests at once', integer(1), 4);
+    .option('--concurrency <n>', 'with --dicomweb: requests at once', integer(1), 4)
+    .option('--request-timeout <s>', 'with --dicomweb/--store: seconds one request may take before it is retried', positive, 60);
 }
 
 function defaultCache(env: CliContext['env']): string {
@@ -29,7 +30,8 @@ function defaultCache(env: CliContext['env']): string {
 /** A client for `url` with the credentials from the environment or `--token-file`. */
 export async function dicomWebClient(url: string, options: Record<string, unknown>, context: CliContext): Promise<DicomWebClient> {
   const tokenFile = options['tokenFile'] === undefined ? undefined : resolve(context.cwd, String(options['tokenFile']));
-  return new DicomWebClient({ url, authorization: await dicomWebAuthorization(context.env, tokenFile) });
+  const timeoutMs = Math.round((options['requestTimeout'] as number | undefined ?? 60) * 1000);
+  return new DicomWebClient({ url, authorization: await dicomWebAuthorization(context.env, tokenFile), retry: { timeoutMs } });
 }
 
 /**
