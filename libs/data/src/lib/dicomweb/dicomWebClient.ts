@@ -48,6 +48,12 @@ const retrieveAccept = ['multipart/related; type="application/dicom"; transfer-s
 /**
  * The three DICOMweb services on Node's `fetch`: QIDO-RS search, WADO-RS instance retrieval and STOW-RS
  * store, each retried with back-off on transient failures. Holds no state but its options.
+ *
+ * Why not `dicomweb-client` (DCMJS): it is built on XMLHttpRequest, which Node lacks, so it would need a
+ * polyfill, and it gives no say over timeouts, retries or how a cut multipart body is detected. The three
+ * requests are small on `fetch`; the multipart parser is ours too (`multipartRelated.ts`), because one
+ * instance per request keeps bodies bounded and we want strict truncation checks (closing delimiter,
+ * Content-Length) rather than a streaming parser's leniency.
  */
 export class DicomWebClient {
   readonly url: string;
