@@ -76,9 +76,10 @@ export async function requestWithRetry<T>(
       }
     } catch (error) {
       const transient = error instanceof DicomWebError && error.transient;
-      if (!transient || tries >= policy.retries) {
-        if (tries > 0 && error instanceof Error) error.message = `${error.message} (after ${tries + 1} attempts)`;
-        throw error;
+      if (!transient || (tries >= policy.retries && tries === 0)) throw error;
+      if (tries >= policy.retries) {
+        const reason = error.path !== undefined && error.message.startsWith(`${error.path}: `) ? error.message.slice(error.path.length + 2) : error.message;
+        throw new DicomWebError(`${reason} (after ${tries + 1} attempts)`, { path: error.path, transient: true, status: error.status, cause: error });
       }
       await sleep(policy.backoffMs * 2 ** tries);
     }
