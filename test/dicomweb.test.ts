@@ -166,6 +166,18 @@ describe('medseg ingest --dicomweb against a failing server', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ cases: 1, dicomweb: { failed: [] } });
   });
 
+  it('falls back to the transfer syntax the server offers when it will not send the stored one (406)', async () => {
+    proxy.requests.length = 0;
+    proxy.rule = (path, _method, _seen, accept) => (isInstanceRetrieve(path) && accept.includes('transfer-syntax=*') ? 'status406' : 'pass');
+    const out = join(temporaryFolder('dw-406'), 'ds');
+    const result = await medseg(['ingest', '--dicomweb', viaProxy(), '--study', studyOf.get(patients[1]!)!, '--cache', temporaryFolder('dw-cache-406'), ...ingestArgs(out)], credentials());
+    expect(result.status, result.stderr).toBe(0);
+    const retrievals = proxy.requests.filter((r) => isInstanceRetrieve(r.path));
+    expect(retrievals.filter((r) => r.fault === 'status406').length).toBe(retrievals.length / 2);
+    expect(retrievals.filter((r) => r.fault === 'pass').every((r) => r.accept === 'multipart/related; type="application/dicom"')).toBe(true);
+    expect(JSON.parse(result.stdout)).toMatchObject({ cases: 1, dicomweb: { failed: [] } });
+  });
+
   it('retries 500 then 200 and completes', async () => {
     const failedOnce = new Set<string>();
     proxy.rule = (path) => (isInstanceRetrieve(path) && !failedOnce.has(path) && failedOnce.add(path) ? 'status500' : 'pass');

@@ -2,19 +2,20 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 
 /** What the proxy does with one request. */
-export type Fault = 'pass' | 'status500' | 'status401' | 'truncate' | 'nonDicom' | 'hang' | 'stop';
+export type Fault = 'pass' | 'status500' | 'status401' | 'status406' | 'truncate' | 'nonDicom' | 'hang' | 'stop';
 
 export interface ProxiedRequest {
   readonly method: string;
   readonly path: string;
   readonly fault: Fault;
+  readonly accept: string;
 }
 
 export interface FaultProxy {
   readonly url: string;
   readonly requests: ProxiedRequest[];
   /** Decides each request's fault from its path and how many requests for that path came before it. */
-  rule: (path: string, method: string, seen: number) => Fault;
+  rule: (path: string, method: string, seen: number, accept: string) => Fault;
   stop(): Promise<void>;
 }
 
@@ -42,8 +43,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const path = request.url ?? '/';
     const count = seen.get(path) ?? 0;
     seen.set(path, count + 1);
-    const fault = stopped ? 'stop' : proxy.rule(path, request.method ?? 'GET', count);
-    proxy.requests.push({ method: request.method ?? 'GET', path, fault });
+    const accept = request.headers.accept ?? '';
+    const fault = stopped ? 'stop' : proxy.rule(path, request.method ?? 'GET', count, accept);
+    proxy.requests.push({ method: request.method ?? 'GET', path, fault, accept });
     if (fault === 'stop') {
       // The server goes away half-way: nothing more is accepted, open connections drop.
       stopped = true;
@@ -52,9 +54,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     if (fault === 'hang') return; // accepted, never answered: the client's timeout must end it
-    if (fault === 'status500' || fault === 'status401') {
-      const status = fault === 'status500' ? 500 : 401;
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 500 ? 'internal error' : 'unauthorized');
+    if (fault === 'status500' || fault === 'status401' || fault === 'status406') {
+      const status = { status500: 500, status401: 401, status406: 406 }[fault];
+      response.writeHead(status, { 'content-type': 'text/plain' }).end(`HTTP ${status}`);
       return;
     }
     const chunks: Buffer[] = [];
