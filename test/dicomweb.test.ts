@@ -117,6 +117,26 @@ describe('medseg ingest --dicomweb', () => {
   });
 });
 
+describe('DICOMweb usage errors', () => {
+  it('exit 2 for no input or two, a store with no server, a bad shard, credentials in the URL', async () => {
+    const out = join(temporaryFolder('dw-usage'), 'ds');
+    const none = await medseg(['ingest', '--out', out]);
+    expect([none.status, none.stderr]).toEqual([2, 'medseg: give one of --images DIR or --dicomweb URL\n']);
+    const both = await medseg(['predict', '--model', out, '--input', out, '--dicomweb', orthanc.dicomWeb, '--out', out]);
+    expect([both.status, both.stderr]).toEqual([2, 'medseg: give one of --input DIR or --dicomweb URL\n']);
+    const store = await medseg(['predict', '--model', out, '--input', out, '--out', out, '--store']);
+    expect([store.status, store.stderr]).toEqual([2, 'medseg: --store needs --dicomweb or --store-url\n']);
+    const shard = await medseg(['predict', '--model', out, '--input', out, '--out', out, '--shard', '3/3']);
+    expect([shard.status, shard.stderr]).toEqual([2, "medseg: --shard: expected K/N with 0 <= K < N, got '3/3'\n"]);
+    const env = await medseg(['predict', '--model', out, '--input', out, '--out', out, '--shard-from-env', '3'], { JOB_COMPLETION_INDEX: undefined });
+    expect([env.status, env.stderr]).toEqual([2, "medseg: --shard-from-env with JOB_COMPLETION_INDEX: expected K/N with 0 <= K < N, got '/3'\n"]);
+    const secret = await medseg(['ingest', '--dicomweb', `http://medseg:hunter2@127.0.0.1:1/dicom-web`, '--out', out]);
+    expect(secret.status).toBe(1);
+    expect(secret.stderr).toMatch(/^medseg: http:\/\/127\.0\.0\.1:1\/dicom-web: credentials in the URL/);
+    expect(secret.stderr).not.toContain('hunter2');
+  });
+});
+
 describe('DicomWebClient against Orthanc', () => {
   it('pages QIDO-RS results with limit and offset, losing and repeating none', async () => {
     const authorization = orthanc.authorization;
