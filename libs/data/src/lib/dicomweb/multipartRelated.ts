@@ -65,7 +65,7 @@ export function parseMultipartRelated(body: Uint8Array, boundary: string, path?:
 }
 
 /** A multipart/related body of `type` parts (STOW-RS), with a boundary that occurs in none of them. */
-export function encodeMultipartRelated(parts: readonly Uint8Array[], type = 'application/dicom'): { body: Uint8Array; contentType: string } {
+export function encodeMultipartRelated(parts: readonly Uint8Array[], type = 'application/dicom'): { body: Uint8Array<ArrayBuffer>; contentType: string } {
   let boundary: string;
   do boundary = `medseg-${randomUUID()}`;
   while (parts.some((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength).includes(boundary)));
