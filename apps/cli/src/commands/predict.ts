@@ -21,12 +21,19 @@ import {
   type CrossValidationFold,
   pathExists,
   MedsegError,
+  inShard,
+  parseShard,
+  type SeriesShard,
+  type SeriesRef,
+  type StoreOutcome,
+  storeDicomFile,
 } from '@medseg/data';
 import { type BackendChoice, backendChoices, type CheckpointContents, checkpointFolder, datasetCaseSplits, type EngineName, engineChoices, loadCheckpoint, predictVolume, readOnnxExport, selectBackend, selectPredictionEngines, type TrainSettings, type Unet } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
+import { addDicomWebOptions, dicomWebClient, dicomWebInput } from '../dicomweb.js';
 import { createProgress } from '../progress.js';
 import { startReplicas, workersOptionHelp } from '../replicas.js';
 
@@ -94,6 +101,8 @@ interface PredictedCase {
   seriesInstanceUid: string;
   foregroundVoxels: number;
   files: { nifti: string; seg?: string; png: string[] };
+  /** With --store: what the DICOMweb server did with the SEG. */
+  store?: StoreOutcome;
 }
 
 interface CaseInput {
@@ -136,12 +145,15 @@ async function writeOutputs(out: string, input: CaseInput, labels: Volume<Uint8A
 }
 
 /** Series of a DICOM tree, normalised as the training data was, each with its case id. */
-async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, skip: (path: string, reason: string) => void): AsyncGenerator<CaseInput> {
+async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, skip: (path: string, reason: string) => void, keep: (seriesInstanceUid: string) => boolean, seriesPerPatient?: ReadonlyMap<string, number>): AsyncGenerator<CaseInput> {
   const scan = await scanDicomTree(input);
   for (const file of scan.skipped) skip(file.path, file.reason);
-  const perPatient = new Map<string, number>();
-  for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
+  // A shard of a PACS holds only its own series: the server's count per patient names cases as the whole run would.
+  const perPatient = new Map<string, number>(seriesPerPatient);
+  if (seriesPerPatient === undefined) for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
   for (const [i, info] of scan.series.entries()) {
+    // A shard's series; the case ids above were counted over the whole input, so they agree across shards.
+    if (!keep(info.seriesInstanceUid)) continue;
     let input: CaseInput;
     try {
       const series = await readDicomSeries(info);
@@ -160,11 +172,11 @@ async function* dicomInputs(input: string, normalization: NormalizationSpec | un
 }
 
 /** Cases of a dataset folder (already normalised); the source series is read back when the grid is its own. */
-async function* datasetInputs(dataset: string, split: string, fold: CrossValidationFold | undefined, context: CliContext): AsyncGenerator<CaseInput> {
+async function* datasetInputs(dataset: string, split: string, fold: CrossValidationFold | undefined, context: CliContext, keep: (seriesInstanceUid: string) => boolean): AsyncGenerator<CaseInput> {
   const manifest = await readDatasetManifest(dataset);
   const sameGrid = manifest.settings.spacing === undefined && manifest.settings.size === undefined;
   const splits = datasetCaseSplits(manifest, fold);
-  const cases = manifest.cases.filter((_: DatasetCase, i) => split === 'all' || splits[i] === split);
+  const cases = manifest.cases.filter((entry: DatasetCase, i) => (split === 'all' || splits[i] === split) && keep(entry.seriesInstanceUid));
   for (const entry of cases) {
     const { image } = await readDatasetCase(dataset, entry);
     let series: DicomSeriesVolume | undefined;
@@ -178,13 +190,34 @@ async function* datasetInputs(dataset: string, split: string, fold: CrossValidat
   }
 }
 
+/** `--shard K/N`, or `--shard-from-env N` with K from JOB_COMPLETION_INDEX; undefined for the whole input. */
+function predictShard(options: Record<string, unknown>, context: CliContext): SeriesShard | undefined {
+  if (options['shard'] !== undefined && options['shardFromEnv'] !== undefined) throw new UsageError('give --shard or --shard-from-env, not both');
+  const fromEnv = options['shardFromEnv'] as number | undefined;
+  const text = fromEnv === undefined ? (options['shard'] as string | undefined) : `${context.env['JOB_COMPLETION_INDEX'] ?? ''}/${fromEnv}`;
+  if (text === undefined) return undefined;
+  try {
+    return parseShard(text);
+  } catch (error) {
+    throw new UsageError(`${fromEnv === undefined ? '--shard' : '--shard-from-env with JOB_COMPLETION_INDEX'}: ${(error as Error).message}`);
+  }
+}
+
+/** Image series per PatientID as the server listed them, or undefined if it left PatientID out of any. */
+function seriesPerPatient(series: readonly SeriesRef[]): Map<string, number> | undefined {
+  if (series.some((s) => s.patientId === undefined)) return undefined;
+  const counts = new Map<string, number>();
+  for (const s of series) counts.set(s.patientId!, (counts.get(s.patientId!) ?? 0) + 1);
+  return counts;
+}
+
 export const predictCommand: CommandModule = {
   name: 'predict',
   summary: 'Segment DICOM series (or a dataset) with a trained run: NIfTI label maps, PNG overlays and DICOM SEG',
   configure: (command: Command) =>
-    command
+    addDicomWebOptions(command)
       .requiredOption('--model <dirs...>', 'training run folder (uses best/, else last/) or a checkpoint folder; several make an ensemble (mean probabilities)')
-      .requiredOption('--input <dir>', 'DICOM file or folder tree, or a dataset folder (manifest.json)')
+      .option('--input <dir>', 'DICOM file or folder tree, or a dataset folder (manifest.json); or --dicomweb')
       .requiredOption('--out <dir>', 'output folder (predictions.json, <case>.nii.gz, <case>.seg.dcm, png/)')
       .option('--tta', 'flip test-time augmentation (mean over the plain, left-right, up-down and doubly flipped slice)')
       .option('--largest-component', 'keep only the largest 3D connected component of each label')
@@ -195,11 +228,23 @@ export const predictCommand: CommandModule = {
       .option('--workers <n>', workersOptionHelp, integer(1), 1)
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...backendChoices]).default('auto'))
       .addOption(new Option('--engine <name>', 'forward pass: onnx (ONNX Runtime, native CPU, --workers threads), tfjs, or auto (onnx when onnxruntime-node loads and the model exports)').choices([...engineChoices]).default('auto'))
+      .option('--store', 'send each DICOM SEG back with STOW-RS (to --dicomweb, or --store-url)')
+      .option('--store-url <url>', 'DICOMweb base URL for --store')
+      .option('--shard <K/N>', 'predict shard K of N (0-based): the series whose SeriesInstanceUID hashes to K')
+      .option('--shard-from-env <N>', 'shard K/N with K from $JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs)', integer(1))
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
     const modelDirs = (options['model'] as string[]).map((m) => resolve(context.cwd, m));
-    const input = resolve(context.cwd, options['input'] as string);
     const out = resolve(context.cwd, options['out'] as string);
+    if ((options['input'] === undefined) === (options['dicomweb'] === undefined)) throw new UsageError('give one of --input DIR or --dicomweb URL');
+    const shard = predictShard(options, context);
+    const keep = (uid: string) => shard === undefined || inShard(uid, shard);
+    const storeUrl = options['store'] === true ? ((options['storeUrl'] as string | undefined) ?? (options['dicomweb'] as string | undefined)) : undefined;
+    if (options['store'] === true && storeUrl === undefined) throw new UsageError('--store needs --dicomweb or --store-url');
+    if (options['store'] === true && options['seg'] === false) throw new UsageError('--store sends the DICOM SEGs: it cannot go with --no-seg');
+    const storeClient = storeUrl === undefined ? undefined : await dicomWebClient(storeUrl, options, context);
+    const remote = options['dicomweb'] === undefined ? undefined : await dicomWebInput(options, context, { masks: false, seriesFilter: keep });
+    const input = remote?.folder ?? resolve(context.cwd, options['input'] as string);
     if (!(await pathExists(input))) throw new UsageError(`--input ${input}: no such file or folder`);
     const checkpoints = await Promise.all(modelDirs.map(resolveCheckpoint));
     const backend = await selectBackend(options['backend'] as BackendChoice);
@@ -212,7 +257,7 @@ export const predictCommand: CommandModule = {
     const normalization = settings.dataset?.normalization as NormalizationSpec | undefined;
     if (unets.length > 1) writeLine(context.stderr, `ensemble of ${unets.length} models: the label maps come from their mean probabilities`);
     const isDataset = await pathExists(join(input, 'manifest.json'));
-    const skipped: { path: string; reason: string }[] = [];
+    const skipped: { path: string; reason: string }[] = [...(remote?.failed ?? [])];
     const skip = (path: string, reason: string) => {
       skipped.push({ path, reason });
       writeLine(context.stderr, `skipped ${path}: ${reason}`);
@@ -220,7 +265,7 @@ export const predictCommand: CommandModule = {
     const split = options['split'] as string;
     const fold = isDataset && (split === 'train' || split === 'val') ? memberFold(members, checkpoints) : undefined;
     if (fold !== undefined) writeLine(context.stderr, `--split ${split}: the models' cross-validation fold ${fold.fold} of ${fold.folds}`);
-    const inputs = isDataset ? datasetInputs(input, split, fold, context) : dicomInputs(input, normalization, skip);
+    const inputs = isDataset ? datasetInputs(input, split, fold, context, keep) : dicomInputs(input, normalization, skip, keep, remote === undefined ? undefined : seriesPerPatient(remote.selectedImageSeries));
     const predictOptions = {
       batchSize: options['batchSize'] as number,
       tta: options['tta'] === true,
@@ -238,7 +283,13 @@ export const predictCommand: CommandModule = {
         const bar = createProgress(context, `predict ${caseInput.id}`, 1);
         const labels = await predictVolume(engines.members, caseInput.image, { ...predictOptions, ...(replicas === undefined ? {} : { replicas }) });
         slices += caseInput.image.shape[2];
-        cases.push(await writeOutputs(out, caseInput, labels, unets[0]!, classes, options['seg'] !== false));
+        const predicted = await writeOutputs(out, caseInput, labels, unets[0]!, classes, options['seg'] !== false);
+        if (storeClient !== undefined && predicted.files.seg !== undefined) {
+          predicted.store = await storeDicomFile(storeClient, join(out, predicted.files.seg));
+          const outcome = predicted.store;
+          writeLine(context.stderr, outcome.status === 'stored' ? `${predicted.id}: stored SEG ${outcome.sopInstanceUid} in study ${outcome.studyInstanceUid}` : `medseg: ${predicted.id}: SEG not stored (${outcome.reason}); it stays in ${join(out, predicted.files.seg)}`);
+        }
+        cases.push(predicted);
         bar.update(1, `${cases.at(-1)!.foregroundVoxels} foreground voxels`);
         bar.stop();
       }
@@ -250,7 +301,9 @@ export const predictCommand: CommandModule = {
     const seconds = (Date.now() - started) / 1000;
     const record = {
       model: checkpoints.length === 1 ? checkpoints[0]! : checkpoints,
-      input,
+      input: options['dicomweb'] === undefined ? input : String(options['dicomweb']),
+      ...(shard === undefined ? {} : { shard }),
+      ...(storeUrl === undefined ? {} : { storeUrl }),
       settings: { ...predictOptions, engine: engines.engine, backend: backend.name, workers: replicas === undefined && engines.engine === 'tfjs' ? 1 : options['workers'], ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
       cases,
       skipped,
@@ -263,6 +316,10 @@ export const predictCommand: CommandModule = {
       for (const c of cases) writeLine(context.stdout, `  ${c.id}: ${c.foregroundVoxels} foreground voxels${c.files.seg ? `, ${c.files.seg}` : ''}`);
       if (skipped.length > 0) writeLine(context.stdout, `skipped: ${skipped.length} input(s), listed in predictions.json`);
     }
-    return cases.length === 0 ? ExitCode.Failure : ExitCode.Ok;
+    const storeFailed = cases.filter((c) => c.store?.status === 'failed').length;
+    if (storeFailed > 0) writeLine(context.stderr, `medseg: ${storeFailed} SEG(s) not stored, listed in predictions.json`);
+    // An empty shard is a normal outcome of sharding, not a failure.
+    const nothing = cases.length === 0 && (shard === undefined || skipped.length > 0);
+    return nothing || storeFailed > 0 || (remote?.failed.length ?? 0) > 0 ? ExitCode.Failure : ExitCode.Ok;
   },
 };
