@@ -18,6 +18,7 @@ export { MAX_SAFE_NAME_LENGTH, safeName } from './lib/names/safeName.js';
 export type { NameRequest } from './lib/names/uniqueSafeNames.js';
 export { uidSuffix, uniqueSafeNames } from './lib/names/uniqueSafeNames.js';
 export { PathEscapeError, isInside, safeJoin } from './lib/fs/safeJoin.js';
+export { OutputWriteError, describeSystemError, isSystemError, outputWriteError } from './lib/fs/systemErrors.js';
 export { printable } from './lib/names/printable.js';
 export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';

@@ -4,6 +4,7 @@ import {
   arrangeSlices,
   type DicomSeriesInfo,
   MedsegError,
+  printable,
   type SeriesProblem,
   scanDicomTree,
   transferSyntaxName,
@@ -68,22 +69,24 @@ export const infoCommand: CommandModule = {
       writeLine(context.stdout, JSON.stringify({ path, series, others: scan.others, skipped: scan.skipped }, null, 2));
       return ExitCode.Ok;
     }
+    // Every string below comes from the files: printed inert (no escapes, no forged lines).
+    const p = (text: string): string => printable(text);
     series.forEach((s, i) => {
-      writeLine(context.stdout, `Series ${i + 1}/${series.length}: ${s.seriesInstanceUid}`);
-      writeLine(context.stdout, `  patient ${s.patientId || '-'}, ${s.modality || '?'}${s.description ? `, "${s.description}"` : ''}`);
-      writeLine(context.stdout, `  files: ${s.files}, transfer syntax: ${s.transferSyntaxes.join(', ')}`);
+      writeLine(context.stdout, `Series ${i + 1}/${series.length}: ${p(s.seriesInstanceUid)}`);
+      writeLine(context.stdout, `  patient ${p(s.patientId) || '-'}, ${p(s.modality) || '?'}${s.description ? `, "${p(s.description)}"` : ''}`);
+      writeLine(context.stdout, `  files: ${s.files}, transfer syntax: ${s.transferSyntaxes.map(p).join(', ')}`);
       writeLine(context.stdout, `  size: ${fmt(s.size, 0)} voxels, spacing: ${fmt(s.spacing)} mm`);
       writeLine(context.stdout, `  origin: ${vec(s.origin)} mm (LPS), directions: ${s.orientation.map(vec).join(' ')}`);
       if (s.problems.length === 0) writeLine(context.stdout, '  problems: none');
-      for (const p of s.problems) writeLine(context.stdout, `  problem (${p.kind}): ${p.message}`);
+      for (const problem of s.problems) writeLine(context.stdout, `  problem (${problem.kind}): ${p(problem.message)}`);
     });
     if (scan.others.length > 0) {
       writeLine(context.stdout, `Other objects: ${scan.others.length}`);
-      for (const o of scan.others) writeLine(context.stdout, `  ${o.modality || '?'} ${o.sopClassUid} ${o.path}`);
+      for (const o of scan.others) writeLine(context.stdout, `  ${p(o.modality) || '?'} ${p(o.sopClassUid)} ${p(o.path)}`);
     }
     if (scan.skipped.length > 0) {
       writeLine(context.stdout, `Skipped files: ${scan.skipped.length}`);
-      for (const s of scan.skipped) writeLine(context.stdout, `  ${s.path}: ${s.reason}`);
+      for (const s of scan.skipped) writeLine(context.stdout, `  ${p(s.path)}: ${p(s.reason)}`);
     }
     return ExitCode.Ok;
   },

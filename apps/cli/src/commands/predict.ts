@@ -17,7 +17,7 @@ import {
   writeFileAtomic,
   writeNifti,
   NiftiDatatype,
-  caseIdFor,
+  caseIdsForSeries,
   type CrossValidationFold,
   pathExists,
   MedsegError,
@@ -139,14 +139,14 @@ async function writeOutputs(out: string, input: CaseInput, labels: Volume<Uint8A
 async function* dicomInputs(input: string, normalization: NormalizationSpec | undefined, skip: (path: string, reason: string) => void): AsyncGenerator<CaseInput> {
   const scan = await scanDicomTree(input);
   for (const file of scan.skipped) skip(file.path, file.reason);
-  const perPatient = new Map<string, number>();
-  for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
+  // Safe, bounded, unique case IDs (the same rule as ingest): they name the files written under --out.
+  const ids = caseIdsForSeries(scan.series);
   for (const [i, info] of scan.series.entries()) {
     let input: CaseInput;
     try {
       const series = await readDicomSeries(info);
       const spec = normalization ?? defaultNormalization(series.modality);
-      const id = perPatient.get(info.patientId)! > 1 ? `${caseIdFor(info.patientId)}_${info.seriesNumber ?? i + 1}` : caseIdFor(info.patientId);
+      const id = ids[i]!;
       input = { id, image: normalizeIntensity(series.volume, spec).volume, seriesInstanceUid: info.seriesInstanceUid, series };
     } catch (error) {
       // One unreadable series (bad pixel data, inconsistent geometry) must not cost the others their predictions.

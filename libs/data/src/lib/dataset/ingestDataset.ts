@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { readDicomSeries } from '../dicom/readDicomSeries.js';
 import { scanDicomTree } from '../dicom/scanDicomTree.js';
 import type { DicomObjectInfo, DicomSeriesInfo, SkippedFile } from '../dicom/seriesTypes.js';
+import { outputWriteError } from '../fs/systemErrors.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { NiftiDatatype } from '../nifti/niftiDatatype.js';
 import { writeNifti } from '../nifti/writeNifti.js';
@@ -123,6 +124,9 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
       written++;
       report('written');
     } catch (error) {
+      // A full disk or a forbidden folder is not a bad input: the dataset cannot be written, so ingest stops.
+      const writeFailure = outputWriteError(error, out);
+      if (writeFailure) throw writeFailure;
       const reason = error instanceof Error ? error.message : String(error);
       skipped.push({ path: source.path, reason: `case ${caseId}: ${reason}` });
       report('skipped', reason);
