@@ -45,11 +45,13 @@ export function readCodestreamSize(bytes: Uint8Array): CodestreamSize | undefine
 
 /**
  * Whether a JPEG-family or JPEG 2000 codestream ends with its end marker (EOI / EOC, both FFD9), ignoring the
- * zero padding that makes DICOM fragments even: a frame cut short has lost it, and codecs that fill the
+ * padding (00 or FF) that makes DICOM fragments even: a frame cut short has lost it, and codecs that fill the
  * missing rows with zeros would otherwise pass it off as whole.
  */
 export function hasEndMarker(bytes: Uint8Array): boolean {
   let end = bytes.length;
+  // Writers pad odd-length fragments with 00 or FF (and some add a few zero bytes more).
   while (end > 0 && bytes[end - 1] === 0x00) end--;
+  if (end >= 3 && bytes[end - 1] === 0xff && bytes[end - 2] === 0xd9) end--;
   return end >= 2 && bytes[end - 2] === 0xff && bytes[end - 1] === 0xd9;
 }
