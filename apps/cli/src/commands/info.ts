@@ -62,7 +62,9 @@ export const infoCommand: CommandModule = {
     const path = resolve(context.cwd, args[0]!);
     const scan = await scanDicomTree(path);
     if (scan.series.length === 0 && scan.others.length === 0) {
-      throw new MedsegError(`no readable DICOM files (${scan.skipped.length} skipped)`, { path });
+      const first = scan.skipped[0];
+      const why = first === undefined ? '' : `; ${first.path === path ? '' : `${printable(first.path)}: `}${printable(first.reason)}`;
+      throw new MedsegError(`no readable DICOM files (${scan.skipped.length} skipped${why})`, { path });
     }
     const series = scan.series.map(summariseSeries);
     if (options['json']) {

@@ -25,8 +25,8 @@ export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /**
- * A one-line description of a system error that names the path: `cannot write /out/x.nii.gz: no space left on
- * the device (ENOSPC)`. Undefined for anything that is not a system error.
+ * A one-line description of a system error that names the path, in the form of every medseg error:
+ * `/out/x.nii.gz: cannot write: no space left on the device (ENOSPC)`. Undefined for anything else.
  */
 export function describeSystemError(error: unknown): string | undefined {
   if (!isSystemError(error)) return undefined;
@@ -35,7 +35,7 @@ export function describeSystemError(error: unknown): string | undefined {
   const verb = /write|rename|mkdir|copy|unlink|rm|open|symlink|link|chmod|utime|fsync|close/.test(syscall) && !/^(scandir|stat|lstat|read)/.test(syscall) ? 'cannot write' : 'cannot read';
   const where = error.path ?? (error as { dest?: string }).dest;
   const meaning = meanings[code] ?? error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-  return `${where === undefined ? verb : `${verb} ${where}`}: ${meaning} (${code})`;
+  return `${where === undefined ? '' : `${where}: `}${verb}: ${meaning} (${code})`;
 }
 
 /** An output could not be written (full disk, read-only or forbidden folder): the run cannot succeed. */
@@ -48,5 +48,5 @@ export class OutputWriteError extends MedsegError {}
 export function outputWriteError(error: unknown, out: string): OutputWriteError | undefined {
   if (!isSystemError(error) || error.path === undefined || !isInside(out, error.path)) return undefined;
   const described = describeSystemError(error)!;
-  return new OutputWriteError(described.replace(`${error.path}: `, ''), { path: error.path, cause: error });
+  return new OutputWriteError(described.slice(`${error.path}: `.length), { path: error.path, cause: error });
 }
