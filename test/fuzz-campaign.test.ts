@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { sharedPath } from '@medseg/data/testing';
 import { describe, expect, it } from 'vitest';
 import { runCampaign, targets } from './support/fuzz/campaign.mjs';

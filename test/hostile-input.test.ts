@@ -299,8 +299,9 @@ describe('6: corrupt compressed frames are typed errors naming codec, file and f
     }, /RLE segment \d+ decodes to \d+ bytes, the frame needs 4096/],
   ];
 
+  let written = 0;
   it.each(cases)('%s', async (_name, source, codec, edit, reason) => {
-    const path = join(root, `${codec}-${Math.random().toString(36).slice(2)}.dcm`);
+    const path = join(root, `${codec}-${(written += 1)}.dcm`);
     writeFileSync(path, withFragments(readFileSync(source), edit));
     const error = await readDicomFile(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DicomDecodeError);
@@ -427,6 +428,7 @@ describe('10: output injection', () => {
     hostile([{ op: 'set', src: pydicomFile('CT_small.dcm'), out: join(root, 'ansi.dcm'), set: [['00100020', 'LO', '\u001b[2J\u001b[HX\nFORGED line\r']] }]);
     const result = runMedseg(['info', join(root, 'ansi.dcm')]);
     expect(result.status, result.stderr).toBe(0);
+    // eslint-disable-next-line no-control-regex -- no control characters may reach the terminal
     expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(result.stdout.split('\n').some((line) => line.startsWith('FORGED'))).toBe(false);
     expect(result.stdout).toContain('patient ?[2J?[HX?FORGED line, CT');

@@ -22,5 +22,6 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
  * could hold newlines go through `printable` where they are formatted, so they cannot forge lines either.
  */
 export function writeLine(stream: Writable, text = ''): void {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   stream.write(`${text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?')}\n`);
 }

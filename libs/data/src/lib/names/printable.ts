@@ -1,5 +1,6 @@
 // C0 controls, DEL and C1 controls (ESC, CSI and the rest): what lets text move the cursor, clear the screen or
 // forge lines on a terminal. Bidirectional overrides are included: they reorder what the reader sees.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const controls = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
