@@ -4,10 +4,11 @@
 // by class, per reader) are printed as JSON, and every failure with the seed and index that reproduce it.
 //
 //   npm run build && nice -n 15 node bench/fuzz-campaign.mjs --minutes 5 [--seed 17] [--concurrency 2]
-//        [--cap-mb 768] [--max-voxels 4194304] [--out counts.json]
+//        [--cap-mb 768] [--max-voxels 4194304] [--out counts.json] [--only 12,40]
 //
 // Exit status 1 when any input crashed, hung, passed the memory cap, wrote outside its output folder or threw
-// an untyped error. A failing input is rebuilt by running the campaign with the same seed and index.
+// an untyped error. A failing input is replayed with the same --seed and --only INDEX. A hang is 10 s of CPU
+// time in one input (not wall time: at nice 15 on a loaded machine a child may wait long for a core).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'cap-mb': { type: 'string', default: '768' },
     'max-voxels': { type: 'string', default: String(2 ** 22) },
     out: { type: 'string' },
+    only: { type: 'string' },
   },
 });
 const workRoot = mkdtempSync(join(tmpdir(), 'medseg-fuzz-'));
@@ -32,6 +34,7 @@ const summary = await runCampaign({
   seed: Number(values.seed),
   durationMs: Number(values.minutes) * 60_000,
   concurrency: Number(values.concurrency),
+  ...(values.only ? { indices: values.only.split(',').map(Number) } : {}),
   capMb: Number(values['cap-mb']),
   maxVoxels: Number(values['max-voxels']),
   workRoot,

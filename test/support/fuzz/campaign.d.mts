@@ -24,11 +24,14 @@ export interface FuzzCampaignOptions {
   readonly seed: number;
   readonly durationMs: number;
   readonly maxInputs?: number;
+  /** Run only these input indices (to replay failures). */
+  readonly indices?: readonly number[];
   readonly concurrency?: number;
   /** Resident memory cap per child, MB (polled from /proc and checked against the child's peak). */
   readonly capMb?: number;
   /** V8 heap cap per child (--max-old-space-size), MB. */
   readonly heapMb?: number;
+  /** CPU milliseconds one input may use before it counts as a hang. */
   readonly timeoutMs?: number;
   /** The child's --max-voxels (its inflation cap is 4 bytes per voxel). */
   readonly maxVoxels?: number;

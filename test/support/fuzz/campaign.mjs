@@ -121,6 +121,17 @@ function mutateManifest(manifest, rng, outside) {
   return { text, mutation: `manifest-${kind}` };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; 0 once it has gone. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // After the command: state is field 3, utime and stime are fields 14 and 15 (in clock ticks, 100 per second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of a process in MB (from /proc), or 0 once it has gone. */
 function rssMb(pid) {
   try {
@@ -199,18 +210,23 @@ function runChild(job, { heapMb, capMb, timeoutMs }) {
     let peakMb = 0;
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
+    // A hang is CPU time spent, not wall time: on a loaded machine a niced child may wait long for a core.
     const poll = setInterval(() => {
       const now = rssMb(child.pid);
       peakMb = Math.max(peakMb, now);
       if (now > capMb && !verdict) {
         verdict = 'over-cap';
         child.kill('SIGKILL');
+      } else if (!verdict && cpuSeconds(child.pid) * 1000 > timeoutMs) {
+        verdict = 'hang';
+        child.kill('SIGKILL');
       }
     }, 20);
+    // A child blocked without using CPU (waiting forever) is a hang too, after ten times as long on the clock.
     const timer = setTimeout(() => {
       verdict ??= 'hang';
       child.kill('SIGKILL');
-    }, timeoutMs);
+    }, timeoutMs * 10);
     child.on('close', (code, signal) => {
       clearInterval(poll);
       clearTimeout(timer);
@@ -229,11 +245,11 @@ function runChild(job, { heapMb, capMb, timeoutMs }) {
 }
 
 /**
- * Runs inputs 0, 1, 2, ... of campaign `seed` until `durationMs` has passed or `maxInputs` are done, `concurrency`
- * at a time. Returns every result and the counts by outcome, error class and mutation.
+ * Runs inputs 0, 1, 2, ... of campaign `seed` (or only `indices`, to replay failures) until `durationMs` has
+ * passed or `maxInputs` are done, `concurrency` at a time. A hang is `timeoutMs` of CPU time in one child. Returns every result and the counts by outcome, error class and mutation.
  */
 export async function runCampaign(options) {
-  const { seed, durationMs, maxInputs = Infinity, concurrency = 2, capMb = 768, heapMb = 256, timeoutMs = 20_000, maxVoxels = 2 ** 22, workRoot, sharedData, onResult } = options;
+  const { seed, durationMs, maxInputs = Infinity, indices, concurrency = 2, capMb = 768, heapMb = 256, timeoutMs = 10_000, maxVoxels = 2 ** 22, workRoot, sharedData, onResult } = options;
   const root = resolve(workRoot);
   mkdirSync(root, { recursive: true });
   const outside = join(root, 'outside.nii.gz');
@@ -248,8 +264,8 @@ export async function runCampaign(options) {
   const results = [];
   let next = 0;
   const worker = async () => {
-    while (next < maxInputs && Date.now() - started < durationMs) {
-      const index = next++;
+    while (next < (indices ? indices.length : maxInputs) && Date.now() - started < durationMs) {
+      const index = indices ? indices[next++] : next++;
       const folder = join(root, `input-${index}`);
       expectedTop.add(`input-${index}`);
       const job = buildInput(seed, index, folder, sharedData, originals, outside, maxVoxels);
