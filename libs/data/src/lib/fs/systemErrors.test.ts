@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OutputWriteError, describeSystemError, outputWriteError } from './systemErrors.js';
 
@@ -26,7 +26,9 @@ describe('system errors in words', () => {
   });
 
   it('a real ENOTDIR and ENOENT read in words; other errors are not system errors', () => {
-    expect(describeSystemError(thrown(() => writeFileSync('/dev/null/x', 'x')))).toBe('/dev/null/x: cannot write: a part of the path is a file, not a folder (ENOTDIR)');
+    expect(describeSystemError(thrown(() => writeFileSync('/dev/null/x', 'x')))).toBe('/dev/null/x: cannot open: a part of the path is a file, not a folder (ENOTDIR)');
+    expect(describeSystemError(thrown(() => readFileSync('/nonexistent-medseg')))).toBe('/nonexistent-medseg: cannot open: no such file or folder (ENOENT)');
+    expect(describeSystemError(thrown(() => readdirSync('/nonexistent-medseg')))).toBe('/nonexistent-medseg: cannot read: no such file or folder (ENOENT)');
     expect(describeSystemError(new Error('plain'))).toBeUndefined();
     expect(describeSystemError(686848)).toBeUndefined();
   });

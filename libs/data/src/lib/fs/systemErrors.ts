@@ -19,6 +19,9 @@ const meanings: Readonly<Record<string, string>> = {
   EXDEV: 'cannot move across file systems',
 };
 
+// Codes that only writing can raise.
+const writeOnlyCodes = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EEXIST', 'EXDEV']);
+
 /** A Node.js system error (from `fs`): it has a `code` such as ENOSPC and usually the `path` it was about. */
 export function isSystemError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((error as NodeJS.ErrnoException).code!);
@@ -32,7 +35,11 @@ export function describeSystemError(error: unknown): string | undefined {
   if (!isSystemError(error)) return undefined;
   const code = error.code!;
   const syscall = error.syscall ?? '';
-  const verb = /write|rename|mkdir|copy|unlink|rm|open|symlink|link|chmod|utime|fsync|close/.test(syscall) && !/^(scandir|stat|lstat|read)/.test(syscall) ? 'cannot write' : 'cannot read';
+  const verb = writeOnlyCodes.has(code) || /^(write|rename|mkdir|copyfile|unlink|rmdir|rm|symlink|link|chmod|utime|fsync|ftruncate)/.test(syscall)
+    ? 'cannot write'
+    : syscall === 'open' || syscall === ''
+      ? 'cannot open'
+      : 'cannot read';
   const where = error.path ?? (error as { dest?: string }).dest;
   const meaning = meanings[code] ?? error.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
   return `${where === undefined ? '' : `${where}: `}${verb}: ${meaning} (${code})`;
