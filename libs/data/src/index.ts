@@ -14,7 +14,7 @@ export {
   setResourceLimits,
 } from './lib/limits/resourceLimits.js';
 export { inflateCapped } from './lib/limits/inflateCapped.js';
-export { MAX_SAFE_NAME_LENGTH, safeName } from './lib/names/safeName.js';
+export { MAX_SAFE_NAME_LENGTH, isSafeName, safeName } from './lib/names/safeName.js';
 export type { NameRequest } from './lib/names/uniqueSafeNames.js';
 export { uidSuffix, uniqueSafeNames } from './lib/names/uniqueSafeNames.js';
 export { PathEscapeError, isInside, safeJoin } from './lib/fs/safeJoin.js';

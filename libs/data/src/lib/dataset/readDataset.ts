@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MedsegError } from '../errors.js';
 import { safeJoin } from '../fs/safeJoin.js';
-import { safeName } from '../names/safeName.js';
+import { isSafeName } from '../names/safeName.js';
 import { readNifti } from '../nifti/readNifti.js';
 import type { Volume } from '../volume.js';
 import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetManifest } from './datasetTypes.js';
@@ -41,8 +41,8 @@ function checkCases(cases: readonly DatasetCase[], folder: string, path: string)
   const seen = new Set<string>();
   for (const [i, entry] of cases.entries()) {
     const id: unknown = entry?.id;
-    if (typeof id !== 'string' || id !== safeName(id, '') || id === '') {
-      throw new DatasetError(`cases[${i}].id ${JSON.stringify(id)} is not a safe case ID (letters, digits, '.', '_', '-'; at most 64)`, { path });
+    if (!isSafeName(id)) {
+      throw new DatasetError(`cases[${i}].id ${JSON.stringify(id)} is not a safe case ID (letters, digits, '.', '_', '-', not starting with '.')`, { path });
     }
     if (seen.has(id.toLowerCase())) throw new DatasetError(`cases[${i}].id '${id}' is used by another case`, { path });
     seen.add(id.toLowerCase());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SAFE_NAME_LENGTH, safeName } from './safeName.js';
+import { MAX_SAFE_NAME_LENGTH, isSafeName, safeName } from './safeName.js';
 
 describe('safeName', () => {
   it('keeps plain IDs and turns everything else into single underscores', () => {
@@ -28,5 +28,11 @@ describe('safeName', () => {
       const once = safeName(text);
       expect(safeName(once)).toBe(once);
     }
+  });
+
+  it('isSafeName accepts what safeName makes and what earlier ingests wrote, and nothing that can move a path', () => {
+    for (const text of ['Smith^John', '..', 'P'.repeat(300), 'é-ü', '\u001b']) expect(isSafeName(safeName(text))).toBe(true);
+    for (const old of ['ABC_', 'STS_001_2', 'x-']) expect(isSafeName(old)).toBe(true);
+    for (const bad of ['', '.', '..', '.hidden', 'a/b', '../x', 'a\\b', 'C:x', 'x'.repeat(201), 'a\0b', 7, null]) expect(isSafeName(bad), String(bad)).toBe(false);
   });
 });

@@ -22,3 +22,12 @@ export function safeName(text: string, fallback = 'case'): string {
   if (reservedNames.test(name)) name = `${name}_`;
   return name;
 }
+
+/**
+ * Whether a name read back from a file (a manifest's case ID) is safe to use as a file name: ASCII letters,
+ * digits, `.`, `_`, `-`, not starting with a dot, at most 200 characters. Looser than what `safeName` makes,
+ * so datasets written by earlier versions (which kept trailing separators) still read.
+ */
+export function isSafeName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/.test(name);
+}
