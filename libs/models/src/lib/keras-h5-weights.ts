@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import h5wasm from 'h5wasm/node';
+import { ModelLoadError } from './errors.js';
+
+type H5Group = InstanceType<typeof h5wasm.Group>;
+
+function stringList(value: unknown): string[] | null {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return null;
+}
+
+/**
+ * Reads a Keras HDF5 weights file (what `model.save_weights` and Keras applications' `*_notop.h5` hold: a
+ * `layer_names` attribute, one group per layer with a `weight_names` attribute, one dataset per weight; or the
+ * same under `model_weights` in a whole-model file) as `layer/weight` tensors (`block_1_expand/kernel`), the
+ * names TF.js layers give their weights. Read with h5wasm (the HDF5 library compiled to WebAssembly).
+ */
+export async function readKerasH5Weights(path: string): Promise<tf.NamedTensorMap> {
+  await h5wasm.ready;
+  let file: InstanceType<typeof h5wasm.File>;
+  try {
+    file = new h5wasm.File(path, 'r');
+  } catch (cause) {
+    throw new ModelLoadError('cannot open as an HDF5 file', { path, cause });
+  }
+  const named: tf.NamedTensorMap = {};
+  try {
+    const nested = file.get('model_weights');
+    const root = (nested instanceof h5wasm.Group ? nested : file) as H5Group;
+    const layerNames = stringList(root.attrs['layer_names']?.value);
+    if (layerNames === null) throw new ModelLoadError('not a Keras weights file (no layer_names attribute)', { path });
+    for (const layer of layerNames) {
+      const group = root.get(layer);
+      if (!(group instanceof h5wasm.Group)) throw new ModelLoadError(`Keras weights file lists layer "${layer}" but holds no group for it`, { path });
+      const weightNames = stringList(group.attrs['weight_names']?.value) ?? [];
+      for (const weightName of weightNames) {
+        const dataset = group.get(weightName);
+        if (!(dataset instanceof h5wasm.Dataset)) throw new ModelLoadError(`Keras weights file lacks the dataset ${layer}/${weightName}`, { path });
+        const value = dataset.value;
+        const shape = dataset.shape ?? [];
+        if (!(value instanceof Float32Array || value instanceof Float64Array)) {
+          throw new ModelLoadError(`weight ${layer}/${weightName} is not floating point (${JSON.stringify(dataset.dtype)})`, { path });
+        }
+        // `Conv1/kernel:0` → `Conv1/kernel`; older files name weights without the layer prefix.
+        const base = weightName.replace(/:\d+$/, '').split('/').pop()!;
+        named[`${layer}/${base}`] = tf.tensor(value instanceof Float32Array ? value : Float32Array.from(value), shape, 'float32');
+      }
+    }
+  } catch (error) {
+    tf.dispose(named);
+    if (error instanceof ModelLoadError) throw error;
+    throw new ModelLoadError('cannot read the Keras HDF5 weights', { path, cause: error });
+  } finally {
+    file.close();
+  }
+  return named;
+}
