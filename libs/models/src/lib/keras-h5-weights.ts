@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { ModelLoadError } from './errors.js';
@@ -17,6 +18,20 @@ function stringList(value: unknown): string[] | null {
  * names TF.js layers give their weights. Read with h5wasm (the HDF5 library compiled to WebAssembly).
  */
 export async function readKerasH5Weights(path: string): Promise<tf.NamedTensorMap> {
+  // HDF5 files start with this signature; checked first, because h5wasm does not fail on opening other files.
+  const signature = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const head = Buffer.alloc(signature.length);
+  try {
+    const handle = await open(path, 'r');
+    try {
+      await handle.read(head, 0, head.length, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch (cause) {
+    throw new ModelLoadError('cannot read the Keras weights file', { path, cause });
+  }
+  if (!head.equals(signature)) throw new ModelLoadError('not an HDF5 file (no HDF5 signature): a Keras .h5 weights file is needed', { path });
   await h5wasm.ready;
   let file: InstanceType<typeof h5wasm.File>;
   try {
