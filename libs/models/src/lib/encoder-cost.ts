@@ -17,7 +17,7 @@ export function encoderCost(model: tf.LayersModel): EncoderCost {
     const className = layer.getClassName();
     if (className !== 'Conv2D' && className !== 'DepthwiseConv2D' && className !== 'Dense') continue;
     const out = layer.outputShape as number[];
-    const kernel = layer.getWeights()[0]!.shape;
+    const kernel = layer.weights[0]!.shape as number[];
     const outputs = out.slice(1).reduce((a, b) => a * b, 1);
     // Conv2D kernel [kh, kw, in, out]: each output sums kh*kw*in products. Depthwise [kh, kw, in, m]: kh*kw each.
     const perOutput = className === 'DepthwiseConv2D' ? kernel[0]! * kernel[1]! : kernel.slice(0, -1).reduce((a, b) => a * b, 1);

@@ -86,6 +86,23 @@ export async function resolveEncoderWeights(
 
 const checksumsFile = 'checksums.json';
 
+/**
+ * Where `imagenet` weights of `backbone` would be taken from without downloading: the local weights folder, or
+ * the cache (not verified here; `resolveEncoderWeights` verifies), or null when they would be downloaded.
+ */
+export async function localEncoderWeights(
+  backbone: BackboneSpec,
+  options: ResolveEncoderWeightsOptions = {},
+): Promise<{ where: 'weights-dir' | 'cache'; path: string } | null> {
+  const weightsDir = options.weightsDir ?? options.env?.['MEDSEG_WEIGHTS_DIR'];
+  if (weightsDir) {
+    for (const candidate of weightsDirCandidates(backbone, weightsDir)) if (await pathExists(candidate)) return { where: 'weights-dir', path: candidate };
+  }
+  const dir = join(options.cacheDir ?? defaultCacheDir(options.env), 'encoders', backbone.name);
+  if (await pathExists(join(dir, checksumsFile))) return { where: 'cache', path: join(dir, backbone.weights.fileName) };
+  return null;
+}
+
 async function checkMd5(backbone: BackboneSpec, path: string): Promise<void> {
   const expected = backbone.weights.md5;
   if (expected === undefined) return;
