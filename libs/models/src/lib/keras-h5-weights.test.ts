@@ -32,7 +32,7 @@ print(json.dumps(out))`;
     for (const [name, [shape, sum, max, last]] of Object.entries(expected)) {
       const tensor = named[name]!;
       expect(tensor.shape).toEqual(shape);
-      const values = tensor.dataSync();
+      const values = tensor.dataSync() as Float32Array;
       expect(values[values.length - 1]).toBeCloseTo(last, 6);
       expect(values.reduce((m, v) => Math.max(m, Math.abs(v)), 0)).toBeCloseTo(max, 6);
       expect(Math.abs(tf.sum(tensor).dataSync()[0]! - sum)).toBeLessThan(1e-3 * Math.max(1, Math.abs(sum)));
