@@ -1,9 +1,24 @@
 import { open } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
-import h5wasm from 'h5wasm/node';
+import type h5wasmModule from 'h5wasm/node';
 import { ModelLoadError } from './errors.js';
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
+type H5wasm = typeof h5wasmModule;
+type H5Group = InstanceType<H5wasm['Group']>;
+
+/**
+ * h5wasm (the HDF5 library compiled to WebAssembly, several MB) is loaded on first use, through a specifier
+ * bundlers do not follow: the browser page (libs/web) bundles libs/models but never reads .h5 files.
+ */
+let loading: Promise<H5wasm> | undefined;
+function loadH5wasm(): Promise<H5wasm> {
+  const specifier = 'h5wasm/node';
+  loading ??= (import(specifier) as Promise<{ default: H5wasm }>).then(async (module) => {
+    await module.default.ready;
+    return module.default;
+  });
+  return loading;
+}
 
 function stringList(value: unknown): string[] | null {
   if (typeof value === 'string') return [value];
@@ -32,8 +47,8 @@ export async function readKerasH5Weights(path: string): Promise<tf.NamedTensorMa
     throw new ModelLoadError('cannot read the Keras weights file', { path, cause });
   }
   if (!head.equals(signature)) throw new ModelLoadError('not an HDF5 file (no HDF5 signature): a Keras .h5 weights file is needed', { path });
-  await h5wasm.ready;
-  let file: InstanceType<typeof h5wasm.File>;
+  const h5wasm = await loadH5wasm();
+  let file: InstanceType<H5wasm['File']>;
   try {
     file = new h5wasm.File(path, 'r');
   } catch (cause) {
