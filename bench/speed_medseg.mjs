@@ -113,7 +113,7 @@ async function trainStep() {
 
 async function inferStep() {
   if (engine !== undefined) await engine.predictSlices(images, batch, { batchSize: batch });
-  else if (replicas === undefined) predictSlices(unet, images, batch, { batchSize: batch });
+  else if (replicas === undefined) await predictSlices(unet, images, batch, { batchSize: batch });
   else await predictSlicesParallel(unet, replicas, images, batch, { batchSize: batch });
 }
 

@@ -15,7 +15,7 @@ export interface PredictSlicesOptions {
  * with channels last (one sigmoid channel, or softmax over background + classes). Runs in batches, inference
  * mode, and leaves no tensors behind.
  */
-export function predictSlices(unet: Unet, images: Float32Array, count: number, options: PredictSlicesOptions = {}): Float32Array {
+export async function predictSlices(unet: Unet, images: Float32Array, count: number, options: PredictSlicesOptions = {}): Promise<Float32Array> {
   const size = unet.config.inputSize;
   const plane = size * size;
   const inputs = unetInputChannels(unet.config);
@@ -39,8 +39,12 @@ export function predictSlices(unet: Unet, images: Float32Array, count: number, o
       }
       return p;
     });
-    out.set(probs.dataSync(), start * plane * channels);
-    probs.dispose();
+    // Read back asynchronously: the webgpu backend cannot read synchronously in Node (no OffscreenCanvas).
+    try {
+      out.set(await probs.data(), start * plane * channels);
+    } finally {
+      probs.dispose();
+    }
   }
   return out;
 }

@@ -22,7 +22,7 @@ describe('predictVolume', () => {
   it('on the network grid equals thresholded slice predictions; with TTA it is flip-equivariant', async () => {
     const set = syntheticSliceSet({ cases: 1, perCase: 3, size: 64, seed: 4 });
     const image: Volume<Float32Array> = { data: set.images, shape: [64, 64, 3], ...geometry };
-    const probs = predictSlices(unet, set.images, 3);
+    const probs = await predictSlices(unet, set.images, 3);
     const median = Float32Array.from(probs).sort()[probs.length >> 1]!;
     const labels = await predictVolume(unet, image, { threshold: median });
     expect(Array.from(labels.data)).toEqual(Array.from(probabilitiesToLabels(probs, 1, median)));
@@ -31,8 +31,8 @@ describe('predictVolume', () => {
     // TTA averages over flips, so flipping the input left-right flips the output (up to float rounding).
     const flipped = new Float32Array(set.images.length);
     for (let row = 0; row < 3 * 64; row++) for (let x = 0; x < 64; x++) flipped[row * 64 + x] = set.images[row * 64 + 63 - x]!;
-    const a = predictSlices(unet, set.images, 3, { tta: true });
-    const b = predictSlices(unet, flipped, 3, { tta: true });
+    const a = await predictSlices(unet, set.images, 3, { tta: true });
+    const b = await predictSlices(unet, flipped, 3, { tta: true });
     let worst = 0;
     for (let row = 0; row < 3 * 64; row++) for (let x = 0; x < 64; x++) worst = Math.max(worst, Math.abs(a[row * 64 + x]! - b[row * 64 + 63 - x]!));
     expect(worst).toBeLessThan(1e-4);
@@ -57,8 +57,8 @@ describe('predictVolume', () => {
   it('ensembles by averaging the members\' probabilities: a model with itself is the model, two differ from either', async () => {
     const set = syntheticSliceSet({ cases: 1, perCase: 3, size: 64, seed: 5 });
     const image: Volume<Float32Array> = { data: set.images, shape: [64, 64, 3], ...geometry };
-    const a = predictSlices(unet, set.images, 3);
-    const b = predictSlices(other, set.images, 3);
+    const a = await predictSlices(unet, set.images, 3);
+    const b = await predictSlices(other, set.images, 3);
     const mean = a.map((p, i) => (p + b[i]!) / 2);
     const threshold = Float32Array.from(mean).sort()[mean.length >> 1]!;
     const ensemble = await predictVolume([unet, other], image, { threshold });

@@ -106,12 +106,12 @@ describe('a U-Net with context slices', () => {
     expect(flat.config).not.toHaveProperty('contextSlices');
     const set = syntheticSliceSet({ cases: 1, perCase: 3, size: 64, seed: 8 });
     // The grey channel repeated is what the one-channel network feeds its encoder, so the two must agree.
-    const a = predictSlices(flat, set.images, 3);
-    const b = predictSlices(context, repeatChannels(set.images), 3);
+    const a = await predictSlices(flat, set.images, 3);
+    const b = await predictSlices(context, repeatChannels(set.images), 3);
     let worst = 0;
     a.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b[i]!))));
     expect(worst).toBeLessThan(1e-5);
-    expect(() => predictSlices(context, set.images, 3)).toThrow(RangeError);
+    await expect(predictSlices(context, set.images, 3)).rejects.toThrow(RangeError);
 
     // A volume of identical slices: every context stack is three copies, so predictVolume agrees too.
     const plane = set.images.subarray(0, 64 * 64);
@@ -131,8 +131,8 @@ describe('a U-Net with context slices', () => {
     expect(result.state.history).toHaveLength(2);
     const loaded = await loadCheckpoint(join(outDir, 'last'));
     expect(loaded.unet.config.contextSlices).toBe(1);
-    const again = predictSlices(loaded.unet, train.images, train.count);
-    const here = predictSlices(context, train.images, train.count);
+    const again = await predictSlices(loaded.unet, train.images, train.count);
+    const here = await predictSlices(context, train.images, train.count);
     expect(Buffer.compare(Buffer.from(again.buffer), Buffer.from(here.buffer))).toBe(0);
     await expect(trainUnet({ unet: flat, train, val: train, outDir, settings: smallTrainSettings() })).rejects.toThrow(/input channel/);
     for (const list of Object.values(loaded.optimizers)) tf.dispose(list.map((w) => w.tensor));

@@ -120,14 +120,14 @@ describe('trainUnet', () => {
   it('round-trips a checkpoint to identical predictions, and keeps the best epoch in best/', async () => {
     const dir = await tmp('roundtrip');
     const { unet, result } = await run(dir);
-    const before = predictSlices(unet, val.images, val.count);
+    const before = await predictSlices(unet, val.images, val.count);
     const loaded = await loadCheckpoint(join(dir, 'last'));
     expect(loaded.unet.config).toEqual(unet.config);
-    expect(Buffer.compare(Buffer.from(predictSlices(loaded.unet, val.images, val.count).buffer), Buffer.from(before.buffer))).toBe(0);
+    expect(Buffer.compare(Buffer.from((await predictSlices(loaded.unet, val.images, val.count)).buffer), Buffer.from(before.buffer))).toBe(0);
     // A second phase (unfrozen top blocks) starts from the same function.
     const phase2 = await buildUnet({ ...model, unfreezeFrom: 'conv_dw_13' });
     copyUnetWeights(loaded.unet, phase2);
-    expect(Buffer.compare(Buffer.from(predictSlices(phase2, val.images, val.count).buffer), Buffer.from(before.buffer))).toBe(0);
+    expect(Buffer.compare(Buffer.from((await predictSlices(phase2, val.images, val.count)).buffer), Buffer.from(before.buffer))).toBe(0);
     phase2.dispose();
     const best = await loadCheckpoint(join(dir, 'best'));
     const bestDice = Math.max(...result.state.history.map((h) => h.valDicePatient));

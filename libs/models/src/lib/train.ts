@@ -180,7 +180,7 @@ function permutation(n: number, rng: Rng): Int32Array {
  */
 export async function validationDice(unet: Unet, val: SliceSet, batchSize: number, replicas?: ReplicaPool): Promise<{ perSlice: number; perPatient: number }> {
   const channels = outputChannels(unet.config.classes);
-  const probs = replicas === undefined ? predictSlices(unet, val.images, val.count, { batchSize }) : await predictSlicesParallel(unet, replicas, val.images, val.count, { batchSize });
+  const probs = replicas === undefined ? await predictSlices(unet, val.images, val.count, { batchSize }) : await predictSlicesParallel(unet, replicas, val.images, val.count, { batchSize });
   const labels = probabilitiesToLabels(probs, channels);
   const plane = val.height * val.width;
   const sliceDice: number[] = [];
@@ -263,15 +263,18 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
     decoderOptimizer.applyGradients(pick(grads, decoderVars));
     if (encoderOptimizer !== null) encoderOptimizer.applyGradients(pick(grads, encoderVars));
   };
-  const singleStep = (batch: TrainingBatch): number => {
+  const singleStep = async (batch: TrainingBatch): Promise<number> => {
     const value = tf.tidy(() => {
       const { value, grads } = batchGradients(unet, lossFn, batch);
       applyGradients(grads);
       return value;
     });
-    const loss = value.dataSync()[0]!;
-    value.dispose();
-    return loss;
+    // Read back asynchronously: the webgpu backend cannot read synchronously in Node (no OffscreenCanvas).
+    try {
+      return (await value.data())[0]!;
+    } finally {
+      value.dispose();
+    }
   };
   const parallelStep = async (batch: TrainingBatch, replicas: ReplicaPool): Promise<number> => {
     const { loss, grads } = await parallelBatchGradients(unet, lossFn, batch, replicas);
@@ -320,7 +323,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
         const batch = await upcoming!;
         // Start the next batch now: a worker-backed augmenter prepares it while this step trains.
         upcoming = b + 1 < batches ? prepare(b + 1) : undefined;
-        const loss = options.replicas === undefined ? singleStep(batch) : await parallelStep(batch, options.replicas);
+        const loss = options.replicas === undefined ? await singleStep(batch) : await parallelStep(batch, options.replicas);
         // Let the event loop turn: without this a Ctrl-C (a signal event) would wait for the end of the run.
         await new Promise((resolve) => setImmediate(resolve));
         state = { ...state, batch: b + 1, lossSum: state.lossSum + loss * batch.count, lossCount: state.lossCount + batch.count };

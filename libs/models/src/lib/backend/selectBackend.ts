@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from './backendUnavailableError.js';
 import { registerCpuKernelFixes } from './registerCpuKernelFixes.js';
 import { activateWasmBackend } from './wasmBackend.js';
+import { activateWebgpuBackend } from './webgpuBackend.js';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
@@ -31,7 +32,6 @@ export const cpuBackendWarning =
 const tfjsNodeGpu = '@tensorflow/tfjs-node-gpu';
 const tfjsNode = '@tensorflow/tfjs-node';
 const tfjsWebgpu = '@tensorflow/tfjs-backend-webgpu';
-const dawn = 'webgpu';
 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -56,46 +56,9 @@ async function activateTensorflow(name: 'tensorflow-gpu' | 'tensorflow'): Promis
 }
 
 async function activateWebgpu(): Promise<SelectedBackend> {
-  const missing = (error: unknown) =>
-    new BackendUnavailableError(
-      'webgpu',
-      `cannot load ${tfjsWebgpu} and ${dawn} (${reasonOf(error)}). Install them with ` +
-        `\`npm install ${tfjsWebgpu}@4.22.0 ${dawn}\` (Dawn, prebuilt for linux-x64, macOS and Windows).`,
-      { cause: error },
-    );
-  let dawnModule: { create: (options: string[]) => { requestAdapter(options?: object): Promise<unknown> }; globals: object };
-  try {
-    dawnModule = (await import(dawn)) as typeof dawnModule;
-  } catch (error) {
-    throw missing(error);
-  }
-  // tfjs-backend-webgpu registers itself at import only if navigator.gpu exists, and uses the WebGPU constants
-  // (GPUBufferUsage...) as globals: install Dawn's first.
-  const gpu = dawnModule.create([]);
-  Object.assign(globalThis, dawnModule.globals);
-  const navigator = (globalThis as { navigator?: object }).navigator ?? {};
-  Object.defineProperty(globalThis, 'navigator', { value: { ...navigator, gpu }, configurable: true, writable: true });
-  try {
-    await import(tfjsWebgpu);
-  } catch (error) {
-    throw missing(error);
-  }
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (adapter === null || adapter === undefined) {
-    throw new BackendUnavailableError(
-      'webgpu',
-      'Dawn found no usable GPU adapter (no Vulkan/Metal/D3D12 device with the features WebGPU needs; software ' +
-        "renderers such as Mesa's llvmpipe lack them). Use --backend wasm on this machine.",
-    );
-  }
-  let started = false;
-  try {
-    started = await tf.setBackend('webgpu');
-  } catch (error) {
-    throw new BackendUnavailableError('webgpu', `the WebGPU device failed to start (${reasonOf(error)})`, { cause: error });
-  }
-  if (!started) throw new BackendUnavailableError('webgpu', 'the WebGPU device failed to start');
-  return { name: 'webgpu', tfjsBackend: 'webgpu', description: `webgpu (${tfjsWebgpu} on Dawn)`, skipped: [] };
+  const adapter = await activateWebgpuBackend();
+  const gpu = [adapter.description, adapter.vendor, adapter.architecture].filter((s) => s !== '').join(', ');
+  return { name: 'webgpu', tfjsBackend: 'webgpu', description: `webgpu (${tfjsWebgpu} on Dawn, ${gpu === '' ? 'unnamed GPU' : gpu})`, skipped: [] };
 }
 
 async function activateWasm(): Promise<SelectedBackend> {
@@ -127,9 +90,9 @@ const activators: Record<BackendName, () => Promise<SelectedBackend>> = {
   cpu: activateCpu,
 };
 
-/** The order `auto` tries, fastest first. WebGPU is left to an explicit choice: on machines without a real
- * GPU, Dawn may still offer a software adapter that is slower than wasm. */
-export const autoOrder: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** The order `auto` tries, fastest first. WebGPU comes after the native backends and before wasm, and starts only
+ * on a real GPU: a software adapter (lavapipe, SwiftShader) is refused, being slower than wasm. */
+export const autoOrder: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /**
  * Makes a tfjs backend the active one and says which runs. A named backend that cannot run throws a

@@ -18,7 +18,7 @@ export async function predictSlicesParallel(unet: Unet, replicas: ReplicaPool, i
   const parts = sizes.map((n, i) => ({ images: images.slice(starts[i]! * inputPlane, (starts[i]! + n) * inputPlane), count: n }));
   const batchSize = options.batchSize ?? 8;
   const remote = replicas.predict(parts.slice(1), { batchSize, tta: options.tta === true });
-  const own = predictSlices(unet, parts[0]?.images ?? new Float32Array(0), parts[0]?.count ?? 0, { ...options, batchSize });
+  const own = await predictSlices(unet, parts[0]?.images ?? new Float32Array(0), parts[0]?.count ?? 0, { ...options, batchSize });
   const out = new Float32Array(count * plane * channels);
   out.set(own, 0);
   (await remote).forEach((probs, i) => out.set(probs, starts[i + 1]! * plane * channels));

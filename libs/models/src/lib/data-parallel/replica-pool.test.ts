@@ -99,11 +99,11 @@ describe('createReplicaPool', () => {
   it('replicas predict what this thread predicts', async () => {
     const parts = [{ images: batchOf(0, 3).images, count: 3 }, { images: batchOf(3, 5).images, count: 5 }];
     const remote = await pool.predict(parts, { batchSize: 4 });
-    parts.forEach((part, i) => expect(maxDifference(remote[i]!, predictSlices(unet, part.images, part.count, { batchSize: 4 }))).toBeLessThan(1e-6));
+    for (const [i, part] of parts.entries()) expect(maxDifference(remote[i]!, await predictSlices(unet, part.images, part.count, { batchSize: 4 }))).toBeLessThan(1e-6);
   });
 
   it('shares out the slices of a volume: the same probabilities and label map as this thread alone', async () => {
-    const probs = predictSlices(unet, set.images, set.count, { batchSize: 3 });
+    const probs = await predictSlices(unet, set.images, set.count, { batchSize: 3 });
     expect(maxDifference(await predictSlicesParallel(unet, pool, set.images, set.count, { batchSize: 3 }), probs)).toBeLessThan(1e-6);
     // A threshold halfway between two neighbouring probabilities, so rounding cannot move a voxel across it.
     const sorted = Float32Array.from(probs).sort();
@@ -187,7 +187,7 @@ describe('replicas of a network with context slices', () => {
       const [remote] = await replicas.gradients([shares[1]!]);
       const local = localGradients(model, shares[1]!);
       expect(maxDifference(remote!.grads, local.grads)).toBeLessThanOrEqual(1e-6 * Math.max(1, maxAbs(local.grads)));
-      const probs = predictSlices(model, stack.images, stack.count, { batchSize: 3 });
+      const probs = await predictSlices(model, stack.images, stack.count, { batchSize: 3 });
       expect(maxDifference(await predictSlicesParallel(model, replicas, stack.images, stack.count, { batchSize: 3 }), probs)).toBeLessThan(1e-6);
     } finally {
       await replicas.close();

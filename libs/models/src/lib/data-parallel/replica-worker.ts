@@ -21,7 +21,7 @@ async function start() {
   const loss = segmentationLoss(init.loss);
   const changing = changingVariables(unet);
   const trainable = trainableVariables(unet);
-  port.on('message', (request: ReplicaRequest) => {
+  const handle = async (request: ReplicaRequest): Promise<void> => {
     try {
       if (request.weights !== undefined) unpackVariables(changing, request.weights);
       let reply: ReplicaReply;
@@ -32,13 +32,19 @@ async function start() {
         tf.dispose([value, ...Object.values(grads)]);
         port.postMessage(reply, [flat.buffer as ArrayBuffer]);
       } else {
-        const probs = predictSlices(unet, request.images, request.count, { batchSize: request.batchSize, tta: request.tta });
+        const probs = await predictSlices(unet, request.images, request.count, { batchSize: request.batchSize, tta: request.tta });
         reply = { id: request.id, probs };
         port.postMessage(reply, [probs.buffer as ArrayBuffer]);
       }
     } catch (error) {
       port.postMessage({ id: request.id, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } satisfies ReplicaReply);
     }
+  };
+  // One request at a time, in arrival order: reading a result back is asynchronous, and a request that came in
+  // meanwhile must not change the weights under the one in flight.
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (request: ReplicaRequest) => {
+    queue = queue.then(() => handle(request));
   });
   port.postMessage({ id: -1, ready: true } satisfies ReplicaReply);
 }
