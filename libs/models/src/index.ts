@@ -46,6 +46,8 @@ export type { BackendChoice, BackendName, SelectedBackend } from './lib/backend/
 export { autoOrder, backendChoices, cpuBackendWarning, selectBackend } from './lib/backend/selectBackend.js';
 export { BackendUnavailableError } from './lib/backend/backendUnavailableError.js';
 export { activateWasmBackend, wasmBinaryFolder } from './lib/backend/wasmBackend.js';
+export type { WebgpuAdapterSummary, WebgpuOptions } from './lib/backend/webgpuBackend.js';
+export { activateWebgpuBackend, softwareAdapterReason, vulkanLoaderProblem, webgpuInstallHint, webgpuRequiredLimits } from './lib/backend/webgpuBackend.js';
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from './lib/backend/registerWasmTrainingKernels.js';
 export { registerCpuKernelFixes } from './lib/backend/registerCpuKernelFixes.js';
 export type { RecalibrateBatchNormOptions } from './lib/batch-norm-recalibration.js';

@@ -130,6 +130,11 @@ function installGlobals(module: DawnModule, gpu: Gpu): void {
 export interface WebgpuOptions {
   /** Dawn's own options (`create([...])`): `backend=vulkan`, `adapter=NAME`, `enable-dawn-features=...`. */
   readonly dawnFlags?: readonly string[];
+  /**
+   * How to load the two packages; by default `import()` by name from node_modules. A bundle (bench/gpu) passes
+   * its own, so that tfjs-backend-webgpu is bundled with the one tfjs-core the rest of the code uses.
+   */
+  readonly modules?: { readonly dawn?: () => Promise<unknown>; readonly tfjsWebgpu?: () => Promise<unknown> };
 }
 
 interface Started {
@@ -139,14 +144,15 @@ interface Started {
 
 let started: Promise<Started> | undefined;
 
-async function start(dawnFlags: readonly string[]): Promise<Started> {
+async function start(options: WebgpuOptions): Promise<Started> {
+  const dawnFlags = options.dawnFlags ?? [];
   // Only Dawn's Vulkan backend (the Linux default) needs the loader; `backend=null|opengl...` does not.
   const backendFlag = dawnFlags.find((f) => f.startsWith('backend='));
   const vulkan = backendFlag === undefined || backendFlag === 'backend=vulkan' ? vulkanLoaderProblem() : undefined;
   if (vulkan !== undefined) throw unavailable(vulkan);
   let dawnModule: DawnModule;
   try {
-    dawnModule = (await import(dawn)) as DawnModule;
+    dawnModule = (await (options.modules?.dawn?.() ?? import(dawn))) as DawnModule;
   } catch (error) {
     throw new BackendUnavailableError(
       'webgpu',
@@ -188,7 +194,7 @@ async function start(dawnFlags: readonly string[]): Promise<Started> {
   installGlobals(dawnModule, gpu);
   let webgpu: WebgpuModule;
   try {
-    webgpu = (await import(tfjsWebgpu)) as WebgpuModule;
+    webgpu = (await (options.modules?.tfjsWebgpu?.() ?? import(tfjsWebgpu))) as WebgpuModule;
   } catch (error) {
     device.destroy();
     throw new BackendUnavailableError(
@@ -224,7 +230,7 @@ async function start(dawnFlags: readonly string[]): Promise<Started> {
  * naming the missing piece. The device is made once per process; later calls only switch back to it.
  */
 export async function activateWebgpuBackend(options: WebgpuOptions = {}): Promise<WebgpuAdapterSummary> {
-  started ??= start(options.dawnFlags ?? []);
+  started ??= start(options);
   let current: Started;
   try {
     current = await started;
