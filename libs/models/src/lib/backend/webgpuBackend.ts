@@ -48,7 +48,6 @@ export interface WebgpuAdapterSummary {
   readonly architecture: string;
   readonly device: string;
   readonly description: string;
-  readonly fallback: boolean;
   /** The limits requested for the device (each the adapter's maximum). */
   readonly limits: Readonly<Record<string, number>>;
 }
@@ -216,7 +215,6 @@ async function start(options: WebgpuOptions): Promise<Started> {
     architecture: info.architecture ?? '',
     device: info.device ?? '',
     description: info.description ?? '',
-    fallback: false,
     limits,
   };
   return { summary, device };
