@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     'grad-size': { type: 'string', default: '128' },
     'grad-batch': { type: 'string', default: '2' },
     'grad-tolerance': { type: 'string', default: '1e-3' },
+    // A second implementation checked against --reference on the same batch: the float32 floor of the comparison.
+    floor: { type: 'string', default: 'wasm' },
     sizes: { type: 'string', default: '128,256' },
     batch: { type: 'string', default: '16' },
     steps: { type: 'string', default: '10' },
@@ -122,11 +124,30 @@ async function gradCheck() {
   const t0 = performance.now();
   const expected = await gradients();
   const referenceMs = performance.now() - t0;
+  const floorName = args.floor === args.backend ? undefined : await useBackend(args.floor);
+  const floorRun = floorName === undefined ? undefined : await gradients();
   const backendName = await useBackend(args.backend); // the variables move to the backend with their values
   await gradients(); // warm-up: shader compilation
   const t1 = performance.now();
   const actual = await gradients();
   const backendMs = performance.now() - t1;
+  const compared = compare(expected, actual);
+  const floor = floorRun === undefined ? undefined : { backend: floorName, ...compare(expected, floorRun) };
+  // Pass: within the tolerance, or within twice what another correct implementation (wasm) differs by on this batch:
+  // a deep BN over few values makes the gradients ill-conditioned, and two CPU backends already differ by ~1e-3.
+  const bound = Math.max(tolerance, 2 * (floor?.relative ?? 0));
+  const pass = compared.relative <= bound && compared.loss.relative <= bound;
+  failed ||= !pass;
+  unet.decoder.dispose();
+  return {
+    pass, bound, size, batch: n, tolerance, reference: referenceName, backend: backendName,
+    variables: Object.keys(expected.grads).length, trainable: trainableVariables(unet).length,
+    ...compared, floor, referenceMs, backendMs,
+  };
+}
+
+/** Relative L2 errors of `actual` against `expected`: all the gradients together, each variable, and the loss. */
+function compare(expected, actual) {
   // Relative L2 errors: of all the gradients together (the pass criterion), and of each variable (reported: a
   // variable whose gradient is a sum with heavy cancellation, such as a deep BN's gamma, differs by a few 1e-3
   // even between two CPU backends, wasm against cpu).
@@ -148,14 +169,11 @@ async function gradCheck() {
   perVariable.sort((a, b) => (b.relative > a.relative || Number.isNaN(b.relative) ? 1 : -1));
   const relative = Math.sqrt(diffAll) / Math.sqrt(normAll);
   const lossRelative = Math.abs(actual.loss - expected.loss) / Math.abs(expected.loss);
-  const pass = relative <= tolerance && lossRelative <= tolerance;
-  failed ||= !pass;
-  unet.decoder.dispose();
   return {
-    pass, size, batch: n, tolerance, reference: referenceName, backend: backendName,
-    variables: Object.keys(expected.grads).length, trainable: trainableVariables(unet).length,
+    relative,
     loss: { reference: expected.loss, backend: actual.loss, relative: lossRelative },
-    gradients: { relative, worst: perVariable.slice(0, 5), median: perVariable[Math.floor(perVariable.length / 2)] }, referenceMs, backendMs,
+    worst: perVariable.slice(0, 5),
+    median: perVariable[Math.floor(perVariable.length / 2)],
   };
 }
 

@@ -32,9 +32,10 @@ if command -v nvidia-smi >/dev/null; then
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
 fi
 if ! ldconfig -p | grep -q 'libvulkan\.so\.1'; then
-  echo "no libvulkan.so.1: unpacking the carried loader"
-  for f in "$bundle"/gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
+  # Into a private folder, never /: the machine's own files stay as they are.
+  echo "no libvulkan.so.1: using the carried loader from $work/vulkan"
+  for f in "$bundle"/gl/*.deb; do dpkg -x "$f" "$work/vulkan"; done
+  export LD_LIBRARY_PATH="$work/vulkan/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 fi
 if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && ! ls /usr/share/vulkan/icd.d/nvidia* /etc/vulkan/icd.d/nvidia* >/dev/null 2>&1; then
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
