@@ -142,6 +142,8 @@ interface Started {
 }
 
 let started: Promise<Started> | undefined;
+/** Whether the last device was lost (not by medseg's own destroy). */
+let deviceLost = false;
 
 async function start(options: WebgpuOptions): Promise<Started> {
   const dawnFlags = options.dawnFlags ?? [];
@@ -186,8 +188,10 @@ async function start(options: WebgpuOptions): Promise<Started> {
     throw unavailable(`the adapter refused a device with its own maximum limits (${reasonOf(error)})`, error);
   }
   void device.lost.then((lost) => {
-    // A lost device (driver reset, destroy at exit) makes every later kernel fail; say why once on stderr.
-    if (lost.reason !== 'destroyed') process.stderr.write(`webgpu: device lost (${lost.reason ?? 'unknown'}: ${lost.message ?? ''})\n`);
+    // A lost device (driver reset) makes every later kernel fail: the next activation starts a new one.
+    if (lost.reason === 'destroyed') return;
+    deviceLost = true;
+    started = undefined;
   });
 
   installGlobals(dawnModule, gpu);
@@ -228,6 +232,11 @@ async function start(options: WebgpuOptions): Promise<Started> {
  * naming the missing piece. The device is made once per process; later calls only switch back to it.
  */
 export async function activateWebgpuBackend(options: WebgpuOptions = {}): Promise<WebgpuAdapterSummary> {
+  if (started === undefined && deviceLost) {
+    // A new device replaces the lost one; the old backend goes with it.
+    if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
+    deviceLost = false;
+  }
   started ??= start(options);
   let current: Started;
   try {
