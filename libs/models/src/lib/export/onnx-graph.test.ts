@@ -114,7 +114,7 @@ describe('unetOnnxGraph + encodeOnnxModel', () => {
     const unet = await unetWith({ intensityRange: range }, 11);
     const engine = await createOnnxEngine({ model: encodeOnnxModel(unetOnnxGraph(unet)), config: unet.config, source: 'test' });
     const { predictSlices } = await import('../predict-slices.js');
-    const reference = predictSlices(unet, images, 3, { tta: true });
+    const reference = await predictSlices(unet, images, 3, { tta: true });
     expect(maxAbsDifference(await engine.predictSlices(images, 3, { tta: true }), reference)).toBeLessThan(1e-4);
     await engine.dispose();
     unet.dispose();
