@@ -93,7 +93,7 @@ export type { NormalizationSpec, NormalizationParameters } from './lib/dataset/n
 export { normalizeIntensity, parseNormalization, defaultNormalization, normalizedRange } from './lib/dataset/normalizeIntensity.js';
 export { percentile } from './lib/stats/percentile.js';
 export type { CrossValidationFold, Split, SplitOptions } from './lib/dataset/assignSplit.js';
-export { assignSplit, crossValidationSplits } from './lib/dataset/assignSplit.js';
+export { assignSplits, crossValidationSplits } from './lib/dataset/assignSplit.js';
 export { cropOrPad } from './lib/dataset/cropOrPad.js';
 export type { DatasetCase, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
 export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';

@@ -11,7 +11,7 @@ import { writeNifti } from '../nifti/writeNifti.js';
 import { renderOverlayPng } from '../preview/renderOverlayPng.js';
 import { gridWithInPlaneSpacing, resampleVolume } from '../resample/resampleVolume.js';
 import type { Volume } from '../volume.js';
-import { type Split, assignSplit } from './assignSplit.js';
+import { type Split, assignSplits } from './assignSplit.js';
 import { buildCaseMask } from './buildCaseMask.js';
 import { cropOrPad } from './cropOrPad.js';
 import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetManifest, type IngestSettings } from './datasetTypes.js';
@@ -135,7 +135,8 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
 
   const classes = stored.reduce<readonly string[]>((longest, c) => (c.classes.length > longest.length ? c.classes : longest), []);
   const splitOptions = { seed: settings.seed, val: settings.val, test: settings.test, ...(settings.valPatients ? { valPatients: settings.valPatients } : {}), ...(settings.testPatients ? { testPatients: settings.testPatients } : {}) };
-  const cases: DatasetCase[] = stored.map((c) => ({ ...c.entry, split: assignSplit(c.entry.patientId, splitOptions) }));
+  const splitOf = assignSplits(stored.map((c) => c.entry.patientId), splitOptions);
+  const cases: DatasetCase[] = stored.map((c) => ({ ...c.entry, split: splitOf.get(c.entry.patientId)! }));
   const splits: Record<Split, number> = { train: 0, val: 0, test: 0 };
   for (const c of cases) splits[c.split]++;
   const manifest: DatasetManifest = {
