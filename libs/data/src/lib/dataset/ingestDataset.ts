@@ -8,6 +8,7 @@ import { outputWriteError } from '../fs/systemErrors.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { NiftiDatatype } from '../nifti/niftiDatatype.js';
 import { writeNifti } from '../nifti/writeNifti.js';
+import { summarizeIntensities } from '../plan/intensitySummary.js';
 import { renderOverlayPng } from '../preview/renderOverlayPng.js';
 import { gridWithInPlaneSpacing, resampleVolume } from '../resample/resampleVolume.js';
 import type { Volume } from '../volume.js';
@@ -96,7 +97,7 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
 
   const ids = assignCaseIds(series);
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ schema: DATASET_SCHEMA_VERSION, generator: DATASET_GENERATOR, roi: settings.roi, spacing: settings.spacing, size: settings.size, normalize: settings.normalize, segThreshold: settings.segThreshold, masks: settings.masks }))
+    .update(JSON.stringify({ schema: DATASET_SCHEMA_VERSION, generator: DATASET_GENERATOR, intensityStats: 1, roi: settings.roi, spacing: settings.spacing, size: settings.size, normalize: settings.normalize, segThreshold: settings.segThreshold, masks: settings.masks }))
     .digest('hex');
 
   const stored: StoredCase[] = [];
@@ -169,6 +170,8 @@ async function readStoredCase(path: string): Promise<StoredCase | undefined> {
 async function ingestCase(out: string, caseId: string, info: DicomSeriesInfo, source: { kind: DatasetCase['source']['maskKind']; path: string }, settings: IngestSettings, fingerprint: string): Promise<StoredCase> {
   const series = await readDicomSeries(info);
   const mask = await buildCaseMask(series, source, { roi: settings.roi, segThreshold: settings.segThreshold });
+  const intensity = summarizeIntensities(series.volume.data, mask.labels);
+  const sourceGrid = { shape: series.volume.shape, spacing: series.volume.spacing };
   const spec = parseNormalization(settings.normalize, series.modality);
   const normalized = normalizeIntensity(series.volume, spec);
   let image: Volume<Float32Array> = normalized.volume;
@@ -220,6 +223,8 @@ async function ingestCase(out: string, caseId: string, info: DicomSeriesInfo, so
     foregroundSlices,
     source: { imageFiles: info.files.length, firstImage: info.files[0] ?? '', mask: source.path, maskKind: source.kind, sopInstanceUids: series.sopInstanceUids },
     problems: series.problems,
+    sourceGrid,
+    intensity,
     files,
   };
   const storedCase: StoredCase = { fingerprint, entry, classes: mask.classes };
