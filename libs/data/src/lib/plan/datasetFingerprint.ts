@@ -76,23 +76,29 @@ export function spread(values: readonly number[]): Spread {
   };
 }
 
-/** A case's empirical CDF at v, interpolated linearly between its recorded percentiles (min = 0 %, max = 100 %). */
+/** A case's empirical CDF at v, interpolated linearly in its quantile table (QUANTILE_STEP apart, 0 to 100 %). */
 function caseCdf(summary: IntensitySummary, v: number): number {
-  const knots: [number, number][] = [[summary.min!, 0], ...summary.percentiles.map(([q, x]) => [x, q / 100] as [number, number]), [summary.max!, 1]];
-  if (v < knots[0]![0]) return 0;
-  if (v >= knots[knots.length - 1]![0]) return 1;
-  // The last knot at or below v, so that ties (flat runs of equal values) take the highest level.
-  let k = 0;
-  while (k + 1 < knots.length && knots[k + 1]![0] <= v) k++;
-  const [x0, p0] = knots[k]!;
-  const [x1, p1] = knots[k + 1]!;
-  return x1 > x0 ? p0 + ((p1 - p0) * (v - x0)) / (x1 - x0) : p1;
+  const table = summary.quantiles;
+  const last = table.length - 1;
+  if (v < table[0]!) return 0;
+  if (v >= table[last]!) return 1;
+  // Binary search for the last knot at or below v, so that ties (runs of equal values) take the highest level.
+  let lo = 0;
+  let hi = last;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (table[mid]! <= v) lo = mid;
+    else hi = mid;
+  }
+  const x0 = table[lo]!;
+  const x1 = table[hi]!;
+  return (x1 > x0 ? lo + (v - x0) / (x1 - x0) : hi) / last;
 }
 
 /**
  * Pools per-case summaries: count, mean and (population) std exactly from each case's count, mean and std;
- * percentiles as the quantiles of the count-weighted mixture of the cases' interpolated CDFs, found by
- * bisection. A single case gives back its own recorded percentiles.
+ * percentiles as the quantiles of the count-weighted mixture of the cases' CDFs (interpolated in their
+ * quantile tables), found by bisection. A single case gives back its own percentiles at the table's levels.
  */
 export function poolIntensities(summaries: readonly IntensitySummary[]): PooledIntensities {
   const present = summaries.filter((s) => s.count > 0 && s.mean !== null && s.std !== null);
@@ -111,7 +117,9 @@ export function poolIntensities(summaries: readonly IntensitySummary[]): PooledI
       if (mixture(mid) < q / 100) a = mid;
       else b = mid;
     }
-    return (a + b) / 2;
+    // The upper end: the least value whose mixture CDF reaches q (within the bisection's tolerance), so that a
+    // run of tied values that holds level q is returned as that value, not just below it.
+    return b;
   };
   return { count, mean, std: Math.sqrt(variance), percentiles: INTENSITY_PERCENTILES.map((q) => [q, quantile(q)] as const) };
 }

@@ -15,12 +15,14 @@ describe('summarizeIntensities', () => {
     // For 1..101 numpy's linear percentile at q is 1 + q (the virtual index is q * 100 / 100).
     expect(foreground.percentiles.map(([q]) => q)).toEqual([...INTENSITY_PERCENTILES]);
     for (const [q, value] of foreground.percentiles) expect(value).toBeCloseTo(1 + q, 9);
+    expect(foreground.quantiles).toHaveLength(201);
+    foreground.quantiles.forEach((value, k) => expect(value).toBeCloseTo(1 + k * 0.5, 9));
     expect(background).toMatchObject({ count: 2, mean: 1000, std: 2000, min: -1000, max: 3000 });
   });
 
   it('records an empty side with nulls, and rejects mismatched lengths', () => {
     const { foreground } = summarizeIntensities([1, 2, 3], [0, 0, 0]);
-    expect(foreground).toEqual({ count: 0, mean: null, std: null, min: null, max: null, percentiles: [] });
+    expect(foreground).toEqual({ count: 0, mean: null, std: null, min: null, max: null, percentiles: [], quantiles: [] });
     expect(() => summarizeIntensities([1, 2], [0])).toThrow(/2 values but 1 labels/);
   });
 });

@@ -3,6 +3,9 @@ import { percentile } from '../stats/percentile.js';
 /** The percentile levels (0..100) that ingest records of each case's intensities, inside and outside the masks. */
 export const INTENSITY_PERCENTILES = [0.5, 1, 5, 10, 25, 50, 75, 90, 95, 99, 99.5] as const;
 
+/** Step (in percent) of the quantile table each summary also keeps, from 0 to 100, for pooling cases. */
+export const QUANTILE_STEP = 0.5;
+
 /**
  * Statistics of a set of intensities: count, mean, population standard deviation, extremes and the percentiles
  * at `INTENSITY_PERCENTILES` (numpy's linear method), as `[level, value]` pairs. Empty sets give count 0 and
@@ -15,6 +18,8 @@ export interface IntensitySummary {
   readonly min: number | null;
   readonly max: number | null;
   readonly percentiles: readonly (readonly [number, number])[];
+  /** Values at 0, QUANTILE_STEP, 2 QUANTILE_STEP, ... 100 percent: the case's CDF, which pooling mixes. */
+  readonly quantiles: readonly number[];
 }
 
 /** One case's raw intensities (modality units, HU for CT) inside any foreground class and outside all of them. */
@@ -25,7 +30,7 @@ export interface CaseIntensities {
 
 export function summarizeValues(values: Float64Array): IntensitySummary {
   const n = values.length;
-  if (n === 0) return { count: 0, mean: null, std: null, min: null, max: null, percentiles: [] };
+  if (n === 0) return { count: 0, mean: null, std: null, min: null, max: null, percentiles: [], quantiles: [] };
   const sorted = values.sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
@@ -39,6 +44,7 @@ export function summarizeValues(values: Float64Array): IntensitySummary {
     min: sorted[0]!,
     max: sorted[n - 1]!,
     percentiles: INTENSITY_PERCENTILES.map((q) => [q, percentile(sorted, q, true)] as const),
+    quantiles: Array.from({ length: Math.round(100 / QUANTILE_STEP) + 1 }, (_, k) => percentile(sorted, Math.min(100, k * QUANTILE_STEP), true)),
   };
 }
 
