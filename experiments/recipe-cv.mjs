@@ -173,20 +173,24 @@ function armSettings(arm) {
   const weights = weightsFor[flags.encoder];
   return { dataset, flags, weights, predict: spec.predict ?? basePredict };
 }
-const settings = Object.fromEntries(armNames.map((arm) => [arm, armSettings(arm)]));
-const runDir = (/** @type {string} */ arm, /** @type {number} */ k) => join(out, `run-${arm}-fold${k}`);
+const settings = Object.fromEntries([...new Set(['plan', ...armNames])].map((arm) => [arm, armSettings(arm)]));
+// Arms that change only the prediction reuse the plan arm's fold models.
+const modelOf = (/** @type {string} */ arm) => (arms[arm].flags || arms[arm].normalize ? arm : 'plan');
+const trained = [...new Set(armNames.map(modelOf))];
+const runDir = (/** @type {string} */ arm, /** @type {number} */ k) => join(out, `run-${modelOf(arm)}-fold${k}`);
 /** @type {Record<string, number>} */
-const trainSeconds = Object.fromEntries(armNames.map((arm) => [arm, 0]));
+const trainSeconds = Object.fromEntries(trained.map((arm) => [arm, 0]));
 /** @type {string[]} */
 const commands = [];
 
-// Training: every arm x fold, `--jobs` at a time (one wasm thread each). A finished run (its final record there)
-// is skipped; an interrupted one continues with --resume.
-await pool(armNames.flatMap((arm) => Array.from({ length: folds }, (_, k) => async () => {
+// Training: every arm that needs its own models x fold, `--jobs` at a time (one wasm thread each). A finished
+// run (its train-done.json there) is skipped; an interrupted one continues with --resume.
+await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => async () => {
   const run = runDir(arm, k);
   const { dataset, flags, weights } = settings[arm];
   if (existsSync(join(run, 'train-done.json'))) {
     trainSeconds[arm] += JSON.parse(readFileSync(join(run, 'train-done.json'), 'utf8')).seconds;
+    if (k === 0) commands.push(`medseg ${quote(JSON.parse(readFileSync(join(run, 'train-done.json'), 'utf8')).argv ?? [])}`);
     return;
   }
   const resume = existsSync(join(run, 'last/state.json'));
@@ -195,11 +199,11 @@ await pool(armNames.flatMap((arm) => Array.from({ length: folds }, (_, k) => asy
     : ['train', '--dataset', dataset, '--out', run, ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]),
         ...(weights ? ['--encoder-weights', weights] : []), '--seed', args.seed, '--fold', String(k), '--folds', String(folds), '--backend', args.backend, '--json'];
   if (k === 0) commands.push(`medseg ${quote(argv)}`);
-  const trained = await medsegAsync(argv, join(out, `train-${arm}-fold${k}.log`));
-  const summary = JSON.parse(trained.stdout);
-  const seconds = summary.seconds ?? trained.seconds;
+  const result = await medsegAsync(argv, join(out, `train-${arm}-fold${k}.log`));
+  const summary = JSON.parse(result.stdout);
+  const seconds = summary.seconds ?? result.seconds;
   trainSeconds[arm] += seconds;
-  writeFileSync(join(run, 'train-done.json'), `${JSON.stringify({ seconds, summary }, null, 2)}\n`);
+  writeFileSync(join(run, 'train-done.json'), `${JSON.stringify({ seconds, argv, summary }, null, 2)}\n`);
 })), jobs);
 
 // Cross-validation predictions: each fold's last checkpoint predicts the patients it held out; together they
@@ -225,7 +229,7 @@ for (const arm of armNames) {
   rmSync(report, { recursive: true, force: true });
   medseg(['eval', '--pred', merged, '--truth', dataset, '--out', report]);
   const metrics = JSON.parse(readFileSync(join(report, 'metrics.json'), 'utf8'));
-  perPatient[arm] = metrics.cases.map((/** @type {any} */ c) => ({ id: c.id ?? c.caseId, dice: c.dice ?? Number.NaN }));
+  perPatient[arm] = metrics.cases.map((/** @type {any} */ c) => ({ id: c.patient ?? c.case, dice: c.dice ?? Number.NaN }));
 }
 
 // Optional: the fold ensemble of each arm on test patients (only once the rules are chosen).
@@ -245,7 +249,7 @@ if (testPatients.length > 0) {
     const report = join(out, `report-test-${arm}`);
     rmSync(report, { recursive: true, force: true });
     medseg(['eval', '--pred', predicted, '--truth', testDataset, '--out', report]);
-    test[arm] = JSON.parse(readFileSync(join(report, 'metrics.json'), 'utf8')).cases.map((/** @type {any} */ c) => ({ id: c.id ?? c.caseId, dice: c.dice ?? Number.NaN }));
+    test[arm] = JSON.parse(readFileSync(join(report, 'metrics.json'), 'utf8')).cases.map((/** @type {any} */ c) => ({ id: c.patient ?? c.case, dice: c.dice ?? Number.NaN }));
   }
 }
 
@@ -274,7 +278,7 @@ const lines = [
   '',
   '| arm | change from the plan | CV Dice per patient | paired vs plan | training wall time (all folds) |',
   '| --- | --- | --- | --- | --- |',
-  ...armNames.map((arm) => `| ${arm} | ${arms[arm].what} | ${fmt(stats(perPatient[arm].map((c) => c.dice)))} | ${pairedWithPlan(arm)} | ${(trainSeconds[arm] / 60).toFixed(1)} min |`),
+  ...armNames.map((arm) => `| ${arm} | ${arms[arm].what} | ${fmt(stats(perPatient[arm].map((c) => c.dice)))} | ${pairedWithPlan(arm)} | ${modelOf(arm) === arm ? `${(trainSeconds[arm] / 60).toFixed(1)} min` : `the ${modelOf(arm)} arm's models`} |`),
   ...(testPatients.length === 0 ? [] : [
     '',
     `Fold ensembles on the test patients (${testPatients.join(', ')}):`,

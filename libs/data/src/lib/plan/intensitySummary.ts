@@ -28,7 +28,7 @@ export interface CaseIntensities {
   readonly background: IntensitySummary;
 }
 
-export function summarizeValues(values: Float64Array): IntensitySummary {
+export function summarizeValues(values: Float32Array | Float64Array): IntensitySummary {
   const n = values.length;
   if (n === 0) return { count: 0, mean: null, std: null, min: null, max: null, percentiles: [], quantiles: [] };
   const sorted = values.sort();
@@ -56,8 +56,9 @@ export function summarizeIntensities(values: ArrayLike<number>, labels: ArrayLik
   if (values.length !== labels.length) throw new RangeError(`summarizeIntensities: ${values.length} values but ${labels.length} labels`);
   let inside = 0;
   for (let i = 0; i < labels.length; i++) if (labels[i]! > 0) inside++;
-  const foreground = new Float64Array(inside);
-  const background = new Float64Array(values.length - inside);
+  // Float32 holds every Int16, Uint16 and Float32 value exactly, at half the memory of Float64 (a large CT has 10^8 voxels).
+  const foreground = new Float32Array(inside);
+  const background = new Float32Array(values.length - inside);
   let f = 0;
   let b = 0;
   for (let i = 0; i < values.length; i++) {
