@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DatasetManifest, INTENSITY_PERCENTILES, type PlansRecord } from '@medseg/data';
+import { type DatasetManifest, INTENSITY_PERCENTILES, type PlansRecord, plansAreCurrent } from '@medseg/data';
 import { debianPython, sharedPath } from '@medseg/data/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMedseg, stsPatient, stsSubset, temporaryFolder } from './support/cli.js';
@@ -142,6 +142,33 @@ describe('medseg plan on three STS patients, against numpy and nibabel', () => {
     expect(plan.train.validation.reason).toMatch(/too few for folds/);
     expect(plan.estimate.withinBudget).toBe(true);
     expect(plan.train.workers.value).toBe(2);
+  });
+
+  it('fingerprints the stored (normalised) arrays of a dataset ingested without raw intensities, and says so', async () => {
+    const old = join(temporaryFolder('plan-old'), 'ds');
+    cpSync(dataset, old, { recursive: true });
+    const stripped = { ...manifest, cases: manifest.cases.map(({ intensity: _intensity, sourceGrid: _grid, ...rest }) => rest) };
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify(stripped));
+    const plan = runMedseg(['plan', '--dataset', old, '--json']);
+    expect(plan.status, plan.stderr).toBe(0);
+    const fp = (JSON.parse(plan.stdout) as PlansRecord).fingerprint;
+    // The first dataset's plan is current there and stale for the edited copy.
+    expect(await plansAreCurrent(dataset, record)).toBe(true);
+    expect(await plansAreCurrent(old, record)).toBe(false);
+    expect(fp.intensity.source).toBe('normalised');
+    expect(fp.grid).toBe('stored');
+    const script = `
+import sys, json, numpy as np, nibabel as nib
+v = [np.asanyarray(nib.load(f"{sys.argv[1]}/cases/{p}/image.nii.gz").dataobj)[np.asanyarray(nib.load(f"{sys.argv[1]}/cases/{p}/mask.nii.gz").dataobj) > 0] for p in sys.argv[2:]]
+v = np.concatenate(v).astype(np.float64)
+print(json.dumps([int(v.size), float(v.mean()), float(v.std())]))
+`;
+    const result = spawnSync(debianPython, ['-c', script, old, ...patients], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    const [count, mean, std] = JSON.parse(result.stdout) as [number, number, number];
+    expect(fp.intensity.foreground.count).toBe(count);
+    expect(fp.intensity.foreground.mean!).toBeCloseTo(mean, 5);
+    expect(fp.intensity.foreground.std!).toBeCloseTo(std, 5);
   });
 
   it('fails on a folder that is not a dataset, naming it, and on a bad budget with a usage error', () => {

@@ -116,7 +116,7 @@ export { PLAN_RULES, planTraining } from './lib/plan/planTraining.js';
 export type { PlansRecord } from './lib/plan/plansRecord.js';
 export { PLANS_FILE, PLANS_SCHEMA_VERSION, readPlans, validatePlans, writePlans } from './lib/plan/plansRecord.js';
 export type { PlanDatasetResult } from './lib/plan/planDataset.js';
-export { fingerprintDataset, planDataset } from './lib/plan/planDataset.js';
+export { fingerprintDataset, planDataset, plansAreCurrent } from './lib/plan/planDataset.js';
 
 // -- augmentation --
 export type { BackgroundAugmenter } from './lib/augment/backgroundAugmenter.js';

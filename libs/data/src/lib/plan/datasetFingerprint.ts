@@ -1,5 +1,5 @@
 import type { Split } from '../dataset/assignSplit.js';
-import type { DatasetManifest } from '../dataset/datasetTypes.js';
+import type { DatasetCase, DatasetManifest } from '../dataset/datasetTypes.js';
 import { percentile } from '../stats/percentile.js';
 import { type CaseIntensities, INTENSITY_PERCENTILES, type IntensitySummary } from './intensitySummary.js';
 
@@ -62,6 +62,11 @@ export interface DatasetFingerprint {
     /** Spread over the cases of each case's own foreground mean and std (how much cases differ). */
     readonly perCase: { readonly foregroundMean: Spread; readonly foregroundStd: Spread };
   };
+}
+
+/** Whether ingest recorded a case's raw intensity summary in the current form (with its quantile table). */
+export function hasRawIntensities(entry: DatasetCase): boolean {
+  return Array.isArray(entry.intensity?.foreground.quantiles) && Array.isArray(entry.intensity?.background.quantiles);
 }
 
 export function spread(values: readonly number[]): Spread {
@@ -146,7 +151,7 @@ export function datasetFingerprint(manifest: DatasetManifest, storedIntensities?
 
   const fromSource = cases.every((c) => c.sourceGrid !== undefined);
   const grids = cases.map((c) => (fromSource ? c.sourceGrid! : { shape: c.shape, spacing: c.spacing }));
-  const rawIntensities = cases.every((c) => c.intensity !== undefined);
+  const rawIntensities = cases.every(hasRawIntensities);
   const intensities = cases.map((c) => {
     const summary = rawIntensities ? c.intensity : storedIntensities?.get(c.id);
     if (!summary) throw new RangeError(`datasetFingerprint: case '${c.id}' has no raw intensity summary and none of its stored arrays was given`);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DATASET_GENERATOR } from '../dataset/ingestDataset.js';
 import { MANIFEST_FILE, readDatasetCase, readDatasetManifest } from '../dataset/readDataset.js';
-import { type DatasetFingerprint, datasetFingerprint } from './datasetFingerprint.js';
+import { type DatasetFingerprint, datasetFingerprint, hasRawIntensities } from './datasetFingerprint.js';
 import { type CaseIntensities, summarizeIntensities } from './intensitySummary.js';
 import { type PlanOptions, planTraining } from './planTraining.js';
 import { PLANS_SCHEMA_VERSION, type PlansRecord, plansOptions, writePlans } from './plansRecord.js';
@@ -14,13 +14,23 @@ import { PLANS_SCHEMA_VERSION, type PlansRecord, plansOptions, writePlans } from
  */
 export async function fingerprintDataset(folder: string): Promise<DatasetFingerprint> {
   const manifest = await readDatasetManifest(folder);
-  if (manifest.cases.every((c) => c.intensity !== undefined)) return datasetFingerprint(manifest);
+  if (manifest.cases.every(hasRawIntensities)) return datasetFingerprint(manifest);
   const stored = new Map<string, CaseIntensities>();
   for (const entry of manifest.cases) {
     const { image, mask } = await readDatasetCase(folder, entry);
     stored.set(entry.id, summarizeIntensities(image.data, mask.data));
   }
   return datasetFingerprint(manifest, stored);
+}
+
+async function manifestSha256(folder: string): Promise<string> {
+  const bytes = await readFile(join(folder, MANIFEST_FILE)).catch(() => undefined);
+  return createHash('sha256').update(bytes ?? '').digest('hex');
+}
+
+/** Whether a plan was made from the dataset's manifest as it is now (a re-ingest changes it: plan again). */
+export async function plansAreCurrent(folder: string, record: PlansRecord): Promise<boolean> {
+  return record.dataset.manifestSha256 === (await manifestSha256(folder));
 }
 
 export interface PlanDatasetResult {
@@ -30,12 +40,12 @@ export interface PlanDatasetResult {
 
 /** `medseg plan`: fingerprints the dataset folder, plans, and writes `plans.json` beside its manifest. */
 export async function planDataset(folder: string, options: PlanOptions = {}): Promise<PlanDatasetResult> {
-  const manifestBytes = await readFile(join(folder, MANIFEST_FILE)).catch(() => undefined);
+  const sha256 = await manifestSha256(folder);
   const fingerprint = await fingerprintDataset(folder);
   const record: PlansRecord = {
     schemaVersion: PLANS_SCHEMA_VERSION,
     generator: DATASET_GENERATOR,
-    dataset: { manifestSha256: createHash('sha256').update(manifestBytes ?? '').digest('hex'), cases: fingerprint.cases },
+    dataset: { manifestSha256: sha256, cases: fingerprint.cases },
     options: plansOptions(options),
     fingerprint,
     plan: planTraining(fingerprint, options),
