@@ -217,7 +217,7 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   const minutes = round((models * (PLAN_RULES.overheadSeconds + epochs * epochSeconds)) / 60, 1);
   const budgetMinutes = round(budgetSeconds / 60, 1);
   const epochsReason =
-    `${PLAN_RULES.targetSteps} optimiser steps (about 15 epochs on the 28 STS development patients, the PyTorch reference's schedule) at ${stepsPerEpoch} steps per epoch gives ${desiredEpochs} epochs (kept within ${PLAN_RULES.minEpochs}-${PLAN_RULES.maxEpochs})` +
+    `${PLAN_RULES.targetSteps} optimiser steps (15 epochs of the 1709 slices of STS_001-028 at batch 8: the PyTorch reference's 15 epochs) at ${stepsPerEpoch} steps per epoch gives ${desiredEpochs} epochs (kept within ${PLAN_RULES.minEpochs}-${PLAN_RULES.maxEpochs})` +
     (epochs < desiredEpochs ? `, but the budget of ${budgetMinutes} min affords ${fits} epoch(s) of ${round(epochSeconds, 0)} s${models > 1 ? ` for each of ${models} fold models` : ''}` : `, which fits the budget of ${budgetMinutes} min`) +
     `; ${confirm}`;
   const withinBudget = minutes <= budgetMinutes;
