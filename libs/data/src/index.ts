@@ -113,6 +113,8 @@ export type { DatasetFingerprint, PooledIntensities, Spread } from './lib/plan/d
 export { datasetFingerprint, poolIntensities } from './lib/plan/datasetFingerprint.js';
 export type { Choice, PlanOptions, TrainingPlan, ValidationChoice } from './lib/plan/planTraining.js';
 export { PLAN_RULES, planTraining } from './lib/plan/planTraining.js';
+export type { PlannedTrainSettings, SettingSource } from './lib/plan/planSettings.js';
+export { applyPlan, plannedTrainSettings } from './lib/plan/planSettings.js';
 export type { PlansRecord } from './lib/plan/plansRecord.js';
 export { PLANS_FILE, PLANS_SCHEMA_VERSION, readPlans, validatePlans, writePlans } from './lib/plan/plansRecord.js';
 export type { PlanDatasetResult } from './lib/plan/planDataset.js';
