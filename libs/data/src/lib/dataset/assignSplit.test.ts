@@ -19,6 +19,10 @@ describe('assignSplits', () => {
     // A positive fraction of a small dataset still gets a patient; zero gets none.
     expect(count(assignSplits(patients(3), { seed: 0, val: 0.1, test: 0 }), 'val')).toBe(1);
     expect(count(assignSplits(patients(3), { seed: 0, val: 0, test: 0 }), 'val')).toBe(0);
+    // ...but never the last patient who could train: one patient with val 0.5 trains, two split one and one.
+    expect([...assignSplits(patients(1), { seed: 0, val: 0.5, test: 0 }).values()]).toEqual(['train']);
+    expect(count(assignSplits(patients(2), { seed: 0, val: 0.5, test: 0 }), 'val')).toBe(1);
+    expect(count(assignSplits(patients(2), { seed: 0, val: 0.5, test: 0.5 }), 'train')).toBe(0);
   });
 
   it('is deterministic for a seed, does not depend on the order of the IDs, and changes with the seed', () => {

@@ -45,7 +45,8 @@ function quota(fraction: number, n: number): number {
 /**
  * The split of every patient: all the cases of a patient land in one split (never split by slice). Patients
  * forced by pattern go first (test patterns win over validation ones); the fractions are of all the patients,
- * forced ones included, rounded to the nearest patient (at least one when a fraction is positive), and the
+ * forced ones included, rounded to the nearest patient (at least one when a fraction is positive, but never the
+ * last patient left to train while the fractions leave room for training), and the
  * remaining places are filled from the other patients in the order of a seeded hash of their IDs: the lowest
  * keys to test, the next to validation, the rest train. So `--val 0.2` on 36 patients puts exactly 7 in
  * validation, and adding patients moves only those at the boundaries of the ranking (adding one patient
@@ -63,8 +64,11 @@ export function assignSplits(patientIds: readonly string[], options: SplitOption
   }
   const forced = (split: Split) => [...splits.values()].filter((s) => s === split).length;
   const ranked = patients.filter((id) => !splits.has(id)).sort(byKey((id) => rankKey(id, options.seed)));
-  const testPlaces = Math.min(ranked.length, Math.max(0, quota(options.test, patients.length) - forced('test')));
-  const valPlaces = Math.min(ranked.length - testPlaces, Math.max(0, quota(options.val, patients.length) - forced('val')));
+  // While the fractions leave room for training, at least one ranked patient trains (one patient with --val 0.5
+  // trains rather than validates).
+  const keepTrain = options.val + options.test < 1 && ranked.length > 0 ? 1 : 0;
+  const testPlaces = Math.min(ranked.length - keepTrain, Math.max(0, quota(options.test, patients.length) - forced('test')));
+  const valPlaces = Math.min(ranked.length - keepTrain - testPlaces, Math.max(0, quota(options.val, patients.length) - forced('val')));
   ranked.forEach((id, rank) => splits.set(id, rank < testPlaces ? 'test' : rank < testPlaces + valPlaces ? 'val' : 'train'));
   return splits;
 }
