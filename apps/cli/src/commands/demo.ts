@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { getBackbone, resolveEncoderWeights } from '@medseg/models';
+import { defaultBackboneName, getBackbone, resolveEncoderWeights } from '@medseg/models';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, type ExitCode as ExitCodeType, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 
-const ENCODER = 'mobilenet_v1_0.25';
+const ENCODER = defaultBackboneName;
 
 /** ImageNet weights if they can be had (cache, download, or a local folder); otherwise say so and go on without. */
 async function chooseEncoderWeights(requested: string, context: CliContext): Promise<string> {
