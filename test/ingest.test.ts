@@ -35,7 +35,8 @@ describe('medseg ingest on the 36 STS patients', () => {
     expect(manifest.skipped).toEqual([]);
     expect(manifest.classes).toEqual(['background', 'GTV*']);
     expect(manifest.splits.train + manifest.splits.val).toBe(36);
-    expect(manifest.splits.val).toBeGreaterThan(2);
+    // Patients are ranked by a seeded hash and the fraction is taken exactly: a quarter of 36 is 9.
+    expect(manifest.splits.val).toBe(9);
     const patientsBySplit = new Map<string, Set<string>>();
     for (const c of manifest.cases) {
       for (const [split, set] of patientsBySplit) if (split !== c.split) expect(set.has(c.patientId)).toBe(false);
@@ -65,12 +66,16 @@ describe('medseg ingest on the 36 STS patients', () => {
     }
   });
 
-  it('keeps each patient in its split when it is ingested with fewer patients', () => {
+  it('takes the fraction of a smaller set exactly, and keeps patients forced by pattern in their split', () => {
     const subset = [3, 8, 29, 33].map(stsPatient);
     const small = join(temporaryFolder('ingest-subset'), 'ds');
-    const result = runMedseg(['ingest', '--images', stsSubset(subset), '--roi', 'GTV*', '--out', small, '--val', '0.25', '--seed', '7']);
+    const result = runMedseg(['ingest', '--images', stsSubset(subset), '--roi', 'GTV*', '--out', small, '--val', '0.25', '--seed', '7', '--test-patients', 'STS_029']);
     expect(result.status, result.stderr).toBe(0);
-    for (const c of readManifest(small).cases) expect(c.split).toBe(manifest.cases.find((full) => full.id === c.id)!.split);
+    const cases = readManifest(small).cases;
+    expect(cases.find((c) => c.id === 'STS_029')!.split).toBe('test');
+    // A quarter of four patients is one, and the forced test patient is not it.
+    expect(cases.filter((c) => c.split === 'val')).toHaveLength(1);
+    expect(cases.filter((c) => c.split === 'train')).toHaveLength(2);
   });
 });
 

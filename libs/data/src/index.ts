@@ -3,7 +3,7 @@
 // -- core --
 export type { Vec3, VoxelArray, Volume } from './lib/volume.js';
 export { lpsToVoxelMatrix, voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasMatrix } from './lib/volume.js';
-export { MedsegError } from './lib/errors.js';
+export { MedsegError, PlanError } from './lib/errors.js';
 export type { ResourceLimits } from './lib/limits/resourceLimits.js';
 export {
   DEFAULT_MAX_INFLATED_BYTES,
@@ -93,7 +93,7 @@ export type { NormalizationSpec, NormalizationParameters } from './lib/dataset/n
 export { normalizeIntensity, parseNormalization, defaultNormalization, normalizedRange } from './lib/dataset/normalizeIntensity.js';
 export { percentile } from './lib/stats/percentile.js';
 export type { CrossValidationFold, Split, SplitOptions } from './lib/dataset/assignSplit.js';
-export { assignSplit, crossValidationSplits } from './lib/dataset/assignSplit.js';
+export { assignSplits, crossValidationSplits } from './lib/dataset/assignSplit.js';
 export { cropOrPad } from './lib/dataset/cropOrPad.js';
 export type { DatasetCase, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
 export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';
@@ -105,6 +105,20 @@ export { caseIdsForSeries } from './lib/dataset/caseIdsForSeries.js';
 export { DatasetError, readDatasetManifest, readDatasetCase } from './lib/dataset/readDataset.js';
 export type { IngestOptions, IngestProgress, IngestResult } from './lib/dataset/ingestDataset.js';
 export { ingestDataset } from './lib/dataset/ingestDataset.js';
+
+// -- dataset fingerprint and plan (plans.json) --
+export type { CaseIntensities, IntensitySummary } from './lib/plan/intensitySummary.js';
+export { INTENSITY_PERCENTILES, summarizeIntensities } from './lib/plan/intensitySummary.js';
+export type { DatasetFingerprint, PooledIntensities, Spread } from './lib/plan/datasetFingerprint.js';
+export { datasetFingerprint, poolIntensities } from './lib/plan/datasetFingerprint.js';
+export type { Choice, PlanOptions, TrainingPlan, ValidationChoice } from './lib/plan/planTraining.js';
+export { PLAN_RULES, planTraining } from './lib/plan/planTraining.js';
+export type { PlannedTrainSettings, SettingSource } from './lib/plan/planSettings.js';
+export { applyPlan, plannedTrainSettings } from './lib/plan/planSettings.js';
+export type { PlansRecord } from './lib/plan/plansRecord.js';
+export { PLANS_FILE, PLANS_SCHEMA_VERSION, readPlans, validatePlans, writePlans } from './lib/plan/plansRecord.js';
+export type { PlanDatasetResult } from './lib/plan/planDataset.js';
+export { fingerprintDataset, planDataset, plansAreCurrent } from './lib/plan/planDataset.js';
 
 // -- augmentation --
 export type { BackgroundAugmenter } from './lib/augment/backgroundAugmenter.js';

@@ -3,6 +3,7 @@ import { infoCommand } from './info.js';
 import { convertCommand } from './convert.js';
 import { augmentCommand } from './augment.js';
 import { ingestCommand } from './ingest.js';
+import { planCommand } from './plan.js';
 import { trainCommand } from './train.js';
 import { predictCommand } from './predict.js';
 import { evalCommand } from './eval.js';
@@ -14,4 +15,4 @@ import { encodersCommand } from './encoders.js';
 import { backendCommand } from './backend.js';
 
 // One file per command in this folder; add yours to the list (order = `medseg --help` order).
-export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, encodersCommand, trainCommand, predictCommand, evalCommand, exportCommand, serveCommand, phantomCommand, demoCommand, backendCommand];
+export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, planCommand, augmentCommand, encodersCommand, trainCommand, predictCommand, evalCommand, exportCommand, serveCommand, phantomCommand, demoCommand, backendCommand];

@@ -30,7 +30,7 @@ export const ingestCommand: CommandModule = {
       .option('--test-patients <patterns>', 'patients forced into test')
       .option('--spacing <mm>', 'resample every slice to this in-plane spacing (image linear, mask nearest)', positive)
       .option('--size <WxH>', 'crop or pad every slice to this size around its centre', size)
-      .option('--normalize <spec>', 'auto | none | window[:NAME|:C,W] | percentile[:LO,HI] | zscore[:LO,HI]', 'auto')
+      .option('--normalize <spec>', 'auto | none | window[:NAME|:C,W] | percentile[:LO,HI] | zscore[:LO,HI] | ct:LOW,HIGH,MEAN,STD', 'auto')
       .option('--drop-empty', 'train only on slices with foreground (they are all stored)')
       .option('--seg-threshold <t>', 'threshold for fractional SEGs', share, 0.5)
       .option('--json', 'print the manifest summary as JSON'),

@@ -11,3 +11,6 @@ export class MedsegError extends Error {
     this.path = options.path;
   }
 }
+
+/** A plans.json that cannot be read, is not valid, or was written for another version of the record. */
+export class PlanError extends MedsegError {}

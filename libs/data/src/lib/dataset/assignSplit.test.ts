@@ -1,39 +1,68 @@
 import { describe, expect, it } from 'vitest';
-import { assignSplit, crossValidationSplits, type Split } from './assignSplit.js';
+import { assignSplits, crossValidationSplits, type Split } from './assignSplit.js';
 
 const patients = (n: number, offset = 0) => Array.from({ length: n }, (_, i) => `PAT-${String(i + offset).padStart(5, '0')}`);
 
-describe('assignSplit', () => {
-  it('is deterministic for a seed and changes with the seed', () => {
+const count = (splits: Map<string, Split>, split: Split) => [...splits.values()].filter((s) => s === split).length;
+
+describe('assignSplits', () => {
+  it('takes the fractions exactly: 36 patients with val 0.2 give 7 in validation, 200 with 0.2/0.1 give 40/20', () => {
+    const sts = Array.from({ length: 36 }, (_, i) => `STS_${String(i + 1).padStart(3, '0')}`);
+    for (const seed of [0, 1, 7]) {
+      const splits = assignSplits(sts, { seed, val: 0.2, test: 0 });
+      expect(splits.size).toBe(36);
+      expect(count(splits, 'val')).toBe(7);
+      expect(count(splits, 'train')).toBe(29);
+    }
+    const many = assignSplits(patients(200), { seed: 9, val: 0.2, test: 0.1 });
+    expect([count(many, 'train'), count(many, 'val'), count(many, 'test')]).toEqual([140, 40, 20]);
+    // A positive fraction of a small dataset still gets a patient; zero gets none.
+    expect(count(assignSplits(patients(3), { seed: 0, val: 0.1, test: 0 }), 'val')).toBe(1);
+    expect(count(assignSplits(patients(3), { seed: 0, val: 0, test: 0 }), 'val')).toBe(0);
+    // ...but never the last patient who could train: one patient with val 0.5 trains, two split one and one.
+    expect([...assignSplits(patients(1), { seed: 0, val: 0.5, test: 0 }).values()]).toEqual(['train']);
+    expect(count(assignSplits(patients(2), { seed: 0, val: 0.5, test: 0 }), 'val')).toBe(1);
+    expect(count(assignSplits(patients(2), { seed: 0, val: 0.5, test: 0.5 }), 'train')).toBe(0);
+  });
+
+  it('is deterministic for a seed, does not depend on the order of the IDs, and changes with the seed', () => {
     const ids = patients(200);
-    const a = ids.map((id) => assignSplit(id, { seed: 1, val: 0.2, test: 0.1 }));
-    const b = ids.map((id) => assignSplit(id, { seed: 1, val: 0.2, test: 0.1 }));
-    const c = ids.map((id) => assignSplit(id, { seed: 2, val: 0.2, test: 0.1 }));
-    expect(a).toEqual(b);
-    expect(a).not.toEqual(c);
+    const a = assignSplits(ids, { seed: 1, val: 0.2, test: 0.1 });
+    const b = assignSplits([...ids].reverse(), { seed: 1, val: 0.2, test: 0.1 });
+    const c = assignSplits(ids, { seed: 2, val: 0.2, test: 0.1 });
+    expect(ids.map((id) => b.get(id))).toEqual(ids.map((id) => a.get(id)));
+    expect(ids.map((id) => c.get(id))).not.toEqual(ids.map((id) => a.get(id)));
   });
 
-  it('keeps every existing patient in its split when patients are added', () => {
-    const before = new Map(patients(50).map((id) => [id, assignSplit(id, { seed: 3, val: 0.3, test: 0 })]));
-    const after = new Map(patients(500).map((id) => [id, assignSplit(id, { seed: 3, val: 0.3, test: 0 })]));
-    for (const [id, split] of before) expect(after.get(id)).toBe(split);
+  it('moves only patients at the boundaries when one patient is added: at most one with a validation fraction alone, three with test too', () => {
+    const all = patients(120);
+    for (const [test, most] of [[0, 1], [0.1, 3]] as const) {
+      let moved = 0;
+      for (let n = 10; n < all.length; n++) {
+        const before = assignSplits(all.slice(0, n), { seed: 3, val: 0.3, test });
+        const after = assignSplits(all.slice(0, n + 1), { seed: 3, val: 0.3, test });
+        const changed = all.slice(0, n).filter((id) => before.get(id) !== after.get(id)).length;
+        expect(changed, `adding patient ${n + 1}`).toBeLessThanOrEqual(most);
+        moved += changed;
+      }
+      // Most additions move nobody or one: far fewer moves than the worst case.
+      expect(moved).toBeLessThan(110 * most * 0.8);
+    }
   });
 
-  it('approaches the requested fractions (binomial bounds over 20,000 patients)', () => {
-    const counts = { train: 0, val: 0, test: 0 };
-    for (const id of patients(20_000)) counts[assignSplit(id, { seed: 9, val: 0.2, test: 0.1 })]++;
-    // Binomial standard deviation for p = 0.2 is 0.0028; allow five.
-    expect(Math.abs(counts.val / 20_000 - 0.2)).toBeLessThan(0.015);
-    expect(Math.abs(counts.test / 20_000 - 0.1)).toBeLessThan(0.011);
-  });
-
-  it('honours patients forced into a split by pattern, and rejects impossible fractions', () => {
+  it('honours patients forced into a split by pattern, counting them in the fractions, and rejects impossible fractions', () => {
     const options = { seed: 0, val: 0, test: 0, valPatients: 'STS_029,STS_03*', testPatients: 'X?' };
-    expect(assignSplit('STS_029', options)).toBe('val');
-    expect(assignSplit('sts_031', options)).toBe('val');
-    expect(assignSplit('STS_028', options)).toBe('train');
-    expect(assignSplit('X1', options)).toBe('test');
-    expect(() => assignSplit('A', { seed: 0, val: 0.7, test: 0.5 })).toThrow(/sum to at most 1/);
+    const splits = assignSplits(['STS_029', 'sts_031', 'STS_028', 'X1'], options);
+    expect(splits.get('STS_029')).toBe('val');
+    expect(splits.get('sts_031')).toBe('val');
+    expect(splits.get('STS_028')).toBe('train');
+    expect(splits.get('X1')).toBe('test');
+    // Eight forced test patients of 36 and val 0.2: seven more in validation from the other 28.
+    const sts = Array.from({ length: 36 }, (_, i) => `STS_${String(i + 1).padStart(3, '0')}`);
+    const held = assignSplits(sts, { seed: 1, val: 0.2, test: 0, testPatients: 'STS_029,STS_03*' });
+    expect(sts.filter((id) => held.get(id) === 'test')).toEqual(['STS_029', ...sts.slice(29)]);
+    expect(count(held, 'val')).toBe(7);
+    expect(() => assignSplits(['A'], { seed: 0, val: 0.7, test: 0.5 })).toThrow(/sum to at most 1/);
   });
 });
 

@@ -30,20 +30,47 @@ function matchesAny(patientId: string, patterns: string | undefined): boolean {
   });
 }
 
+/** A patient's place in the seeded ranking that deals out the splits: depends on its ID and the seed only. */
+function rankKey(patientId: string, seed: number): number {
+  return mixBits(hashString(patientId, hashString(`split:${seed}`)));
+}
+
+const byKey = (key: (id: string) => number) => (a: string, b: string) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/** How many of `n` patients a fraction asks for: the nearest whole number, and at least one when it is positive. */
+function quota(fraction: number, n: number): number {
+  return fraction > 0 && n > 0 ? Math.max(1, Math.round(fraction * n)) : 0;
+}
+
 /**
- * The split of a patient, from a hash of its ID and the seed: every case of a patient lands in one split (never
- * split by slice), and a patient keeps its split when others are added, because its hash depends on nothing else.
+ * The split of every patient: all the cases of a patient land in one split (never split by slice). Patients
+ * forced by pattern go first (test patterns win over validation ones); the fractions are of all the patients,
+ * forced ones included, rounded to the nearest patient (at least one when a fraction is positive, but never the
+ * last patient left to train while the fractions leave room for training), and the
+ * remaining places are filled from the other patients in the order of a seeded hash of their IDs: the lowest
+ * keys to test, the next to validation, the rest train. So `--val 0.2` on 36 patients puts exactly 7 in
+ * validation, and adding patients moves only those at the boundaries of the ranking (adding one patient
+ * changes the split of at most one other with a validation fraction alone, three with a test fraction too), because each patient's key depends on its ID and the seed alone.
  */
-export function assignSplit(patientId: string, options: SplitOptions): Split {
+export function assignSplits(patientIds: readonly string[], options: SplitOptions): Map<string, Split> {
   if (!(options.val >= 0 && options.test >= 0 && options.val + options.test <= 1)) {
-    throw new RangeError(`assignSplit: val (${options.val}) and test (${options.test}) must be fractions that sum to at most 1`);
+    throw new RangeError(`assignSplits: val (${options.val}) and test (${options.test}) must be fractions that sum to at most 1`);
   }
-  if (matchesAny(patientId, options.testPatients)) return 'test';
-  if (matchesAny(patientId, options.valPatients)) return 'val';
-  const u = mixBits(hashString(patientId, hashString(`split:${options.seed}`))) / 4294967296;
-  if (u < options.test) return 'test';
-  if (u < options.test + options.val) return 'val';
-  return 'train';
+  const patients = [...new Set(patientIds)];
+  const splits = new Map<string, Split>();
+  for (const id of patients) {
+    if (matchesAny(id, options.testPatients)) splits.set(id, 'test');
+    else if (matchesAny(id, options.valPatients)) splits.set(id, 'val');
+  }
+  const forced = (split: Split) => [...splits.values()].filter((s) => s === split).length;
+  const ranked = patients.filter((id) => !splits.has(id)).sort(byKey((id) => rankKey(id, options.seed)));
+  // While the fractions leave room for training, at least one ranked patient trains (one patient with --val 0.5
+  // trains rather than validates).
+  const keepTrain = options.val + options.test < 1 && ranked.length > 0 ? 1 : 0;
+  const testPlaces = Math.min(ranked.length - keepTrain, Math.max(0, quota(options.test, patients.length) - forced('test')));
+  const valPlaces = Math.min(ranked.length - keepTrain - testPlaces, Math.max(0, quota(options.val, patients.length) - forced('val')));
+  ranked.forEach((id, rank) => splits.set(id, rank < testPlaces ? 'test' : rank < testPlaces + valPlaces ? 'val' : 'train'));
+  return splits;
 }
 
 /** Fold `fold` (0-based) of a `folds`-fold cross-validation whose assignment derives from `seed`. */

@@ -1,5 +1,6 @@
 import type { SeriesProblem, SkippedFile } from '../dicom/seriesTypes.js';
 import type { Vec3 } from '../volume.js';
+import type { CaseIntensities } from '../plan/intensitySummary.js';
 import type { Split } from './assignSplit.js';
 import type { NormalizationParameters, NormalizationSpec } from './normalizeIntensity.js';
 
@@ -36,6 +37,13 @@ export interface DatasetCase {
     readonly sopInstanceUids: readonly string[];
   };
   readonly problems: readonly SeriesProblem[];
+  /**
+   * The series' own grid before `--spacing`/`--size` (what the planner fingerprints), and its raw intensities
+   * (modality units, HU for CT, before normalisation) inside and outside the mask on that grid. Absent in
+   * datasets ingested before medseg recorded them; the fingerprint then falls back to the stored arrays.
+   */
+  readonly sourceGrid?: { readonly shape: Vec3; readonly spacing: Vec3 };
+  readonly intensity?: CaseIntensities;
   readonly files: { readonly image: string; readonly mask: string; readonly preview: string };
 }
 

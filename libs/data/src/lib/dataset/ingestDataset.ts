@@ -8,10 +8,11 @@ import { outputWriteError } from '../fs/systemErrors.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { NiftiDatatype } from '../nifti/niftiDatatype.js';
 import { writeNifti } from '../nifti/writeNifti.js';
+import { summarizeIntensities } from '../plan/intensitySummary.js';
 import { renderOverlayPng } from '../preview/renderOverlayPng.js';
 import { gridWithInPlaneSpacing, resampleVolume } from '../resample/resampleVolume.js';
 import type { Volume } from '../volume.js';
-import { type Split, assignSplit } from './assignSplit.js';
+import { type Split, assignSplits } from './assignSplit.js';
 import { buildCaseMask } from './buildCaseMask.js';
 import { cropOrPad } from './cropOrPad.js';
 import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetManifest, type IngestSettings } from './datasetTypes.js';
@@ -96,7 +97,7 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
 
   const ids = assignCaseIds(series);
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ schema: DATASET_SCHEMA_VERSION, generator: DATASET_GENERATOR, roi: settings.roi, spacing: settings.spacing, size: settings.size, normalize: settings.normalize, segThreshold: settings.segThreshold, masks: settings.masks }))
+    .update(JSON.stringify({ schema: DATASET_SCHEMA_VERSION, generator: DATASET_GENERATOR, intensityStats: 1, roi: settings.roi, spacing: settings.spacing, size: settings.size, normalize: settings.normalize, segThreshold: settings.segThreshold, masks: settings.masks }))
     .digest('hex');
 
   const stored: StoredCase[] = [];
@@ -135,7 +136,8 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
 
   const classes = stored.reduce<readonly string[]>((longest, c) => (c.classes.length > longest.length ? c.classes : longest), []);
   const splitOptions = { seed: settings.seed, val: settings.val, test: settings.test, ...(settings.valPatients ? { valPatients: settings.valPatients } : {}), ...(settings.testPatients ? { testPatients: settings.testPatients } : {}) };
-  const cases: DatasetCase[] = stored.map((c) => ({ ...c.entry, split: assignSplit(c.entry.patientId, splitOptions) }));
+  const splitOf = assignSplits(stored.map((c) => c.entry.patientId), splitOptions);
+  const cases: DatasetCase[] = stored.map((c) => ({ ...c.entry, split: splitOf.get(c.entry.patientId)! }));
   const splits: Record<Split, number> = { train: 0, val: 0, test: 0 };
   for (const c of cases) splits[c.split]++;
   const manifest: DatasetManifest = {
@@ -168,6 +170,8 @@ async function readStoredCase(path: string): Promise<StoredCase | undefined> {
 async function ingestCase(out: string, caseId: string, info: DicomSeriesInfo, source: { kind: DatasetCase['source']['maskKind']; path: string }, settings: IngestSettings, fingerprint: string): Promise<StoredCase> {
   const series = await readDicomSeries(info);
   const mask = await buildCaseMask(series, source, { roi: settings.roi, segThreshold: settings.segThreshold });
+  const intensity = summarizeIntensities(series.volume.data, mask.labels);
+  const sourceGrid = { shape: series.volume.shape, spacing: series.volume.spacing };
   const spec = parseNormalization(settings.normalize, series.modality);
   const normalized = normalizeIntensity(series.volume, spec);
   let image: Volume<Float32Array> = normalized.volume;
@@ -219,6 +223,8 @@ async function ingestCase(out: string, caseId: string, info: DicomSeriesInfo, so
     foregroundSlices,
     source: { imageFiles: info.files.length, firstImage: info.files[0] ?? '', mask: source.path, maskKind: source.kind, sopInstanceUids: series.sopInstanceUids },
     problems: series.problems,
+    sourceGrid,
+    intensity,
     files,
   };
   const storedCase: StoredCase = { fingerprint, entry, classes: mask.classes };

@@ -38,4 +38,15 @@ describe('normalizeIntensity', () => {
     expect(() => parseNormalization('window:1,2,3', 'CT')).toThrow(/two numbers/);
     expect(() => parseNormalization('minmax', 'CT')).toThrow(/expected auto/);
   });
+
+  it("applies nnU-Net's CT scheme with fixed bounds and statistics, as numpy does", () => {
+    const expected = numpy('(np.clip(x, 100, 900) - 420.5) / 250');
+    const spec = parseNormalization('ct:100,900,420.5,250', 'CT');
+    expect(spec).toEqual({ kind: 'ct', low: 100, high: 900, mean: 420.5, std: 250 });
+    const { volume: out, parameters } = normalizeIntensity(volume, spec);
+    expect(parameters).toEqual({ low: 100, high: 900, mean: 420.5, std: 250 });
+    expected.forEach((v, i) => expect(Math.abs(out.data[i]! - v)).toBeLessThan(1e-5));
+    expect(() => parseNormalization('ct:1,2,3', 'CT')).toThrow(/LOW,HIGH,MEAN,STD/);
+    expect(() => parseNormalization('ct:5,2,3,1', 'CT')).toThrow(/LOW < HIGH/);
+  });
 });

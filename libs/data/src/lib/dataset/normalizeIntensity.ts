@@ -12,7 +12,9 @@ export type NormalizationSpec =
   | { readonly kind: 'none' }
   | { readonly kind: 'window'; readonly center: number; readonly width: number }
   | { readonly kind: 'percentile'; readonly lower: number; readonly upper: number }
-  | { readonly kind: 'zscore'; readonly lower: number; readonly upper: number };
+  | { readonly kind: 'zscore'; readonly lower: number; readonly upper: number }
+  /** nnU-Net's CT scheme: clip to fixed bounds (the dataset's foreground 0.5/99.5 percentiles), then subtract a fixed mean and divide by a fixed std (the foreground's), the same for every case. */
+  | { readonly kind: 'ct'; readonly low: number; readonly high: number; readonly mean: number; readonly std: number };
 
 /** What one case's normalisation computed, for the manifest. */
 export interface NormalizationParameters {
@@ -26,7 +28,7 @@ export function defaultNormalization(modality: string): NormalizationSpec {
   return modality === 'CT' ? { kind: 'window', ...windowPresets.abdomen } : { kind: 'percentile', lower: 0.5, upper: 99.5 };
 }
 
-/** Parses the CLI's `--normalize`: auto, none, window:NAME, window:CENTER,WIDTH, percentile[:LO,HI], zscore[:LO,HI]. */
+/** Parses the CLI's `--normalize`: auto, none, window:NAME, window:CENTER,WIDTH, percentile[:LO,HI], zscore[:LO,HI], ct:LOW,HIGH,MEAN,STD. */
 export function parseNormalization(text: string, modality: string): NormalizationSpec {
   const [kind = '', argument] = text.split(':', 2);
   const numbers = (fallback: [number, number]): [number, number] => {
@@ -53,8 +55,15 @@ export function parseNormalization(text: string, modality: string): Normalizatio
       const [lower, upper] = numbers([0.5, 99.5]);
       return { kind: 'zscore', lower, upper };
     }
+    case 'ct': {
+      const values = (argument ?? '').split(',').map(Number);
+      if (values.length !== 4 || values.some((v) => !Number.isFinite(v)) || !(values[1]! > values[0]!) || !(values[3]! > 0)) {
+        throw new RangeError(`--normalize ${text}: expected ct:LOW,HIGH,MEAN,STD with LOW < HIGH and STD > 0`);
+      }
+      return { kind: 'ct', low: values[0]!, high: values[1]!, mean: values[2]!, std: values[3]! };
+    }
     default:
-      throw new RangeError(`--normalize ${text}: expected auto, none, window[:NAME|:C,W], percentile[:LO,HI] or zscore[:LO,HI]`);
+      throw new RangeError(`--normalize ${text}: expected auto, none, window[:NAME|:C,W], percentile[:LO,HI], zscore[:LO,HI] or ct:LOW,HIGH,MEAN,STD`);
   }
 }
 
@@ -71,6 +80,10 @@ export function normalizeIntensity(volume: Volume, spec: NormalizationSpec): { v
   if (spec.kind === 'none') {
     out.set(source);
     return { volume: { ...volume, data: out }, parameters: { low: Number.NaN, high: Number.NaN } };
+  }
+  if (spec.kind === 'ct') {
+    for (let i = 0; i < source.length; i++) out[i] = (Math.min(Math.max(source[i]!, spec.low), spec.high) - spec.mean) / spec.std;
+    return { volume: { ...volume, data: out }, parameters: { low: spec.low, high: spec.high, mean: spec.mean, std: spec.std } };
   }
   if (spec.kind === 'window') {
     low = spec.center - spec.width / 2;

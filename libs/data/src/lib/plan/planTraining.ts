@@ -1,0 +1,285 @@
+import type { AugmentPreset } from '../augment/augmentConfig.js';
+import type { DatasetFingerprint } from './datasetFingerprint.js';
+
+/** One planned setting: its value and why (the rule, and where the rule's evidence comes from). */
+export interface Choice<T> {
+  readonly value: T;
+  readonly reason: string;
+}
+
+export type ValidationChoice = { readonly kind: 'split' } | { readonly kind: 'folds'; readonly folds: number };
+
+/** What the planner decides. Names follow the CLI flags they stand for (`inputSize` = `train --input-size`). */
+export interface TrainingPlan {
+  /** Settings of `medseg ingest` (applied by re-ingesting when the dataset differs from them). */
+  readonly ingest: {
+    readonly spacing: Choice<number>;
+    /** In `--normalize` syntax. */
+    readonly normalize: Choice<string>;
+    /** Why the dataset must be ingested again to follow the plan, or null when it already does. */
+    readonly reingest: string | null;
+  };
+  readonly train: {
+    readonly encoder: Choice<string>;
+    readonly encoderWeights: Choice<string>;
+    readonly inputSize: Choice<number>;
+    readonly decoderFilters: Choice<readonly number[]>;
+    readonly batchSize: Choice<number>;
+    readonly lr: Choice<number>;
+    readonly schedule: Choice<'cosine'>;
+    readonly loss: Choice<string>;
+    readonly augment: Choice<AugmentPreset>;
+    readonly contextSlices: Choice<number>;
+    readonly epochs: Choice<number>;
+    readonly patience: Choice<number>;
+    readonly bnRecalibration: Choice<number>;
+    readonly workers: Choice<number>;
+    readonly validation: Choice<ValidationChoice>;
+  };
+  readonly predict: {
+    readonly threshold: Choice<number>;
+    readonly largestComponent: Choice<boolean>;
+    readonly tta: Choice<boolean>;
+  };
+  /** How long training is expected to take, and whether it fits the budget. */
+  readonly estimate: {
+    readonly secondsPerStep: number;
+    readonly secondsPerStepSource: 'measured' | 'estimated';
+    readonly trainingSlices: number;
+    readonly stepsPerEpoch: number;
+    readonly secondsPerEpoch: number;
+    readonly models: number;
+    readonly minutes: number;
+    readonly budgetMinutes: number;
+    readonly withinBudget: boolean;
+  };
+}
+
+export interface PlanOptions {
+  /** Wall-clock budget for all of training (every fold model together). Default 60 minutes. */
+  readonly timeBudgetSeconds?: number;
+  /**
+   * Seconds per training step of the planned network (the first choice of encoder, decoder, input size and batch
+   * size, with `workers`), measured by the caller on this machine. Absent: estimated from `PLAN_RULES.cost`.
+   */
+  readonly secondsPerStep?: number;
+  /** CPU cores available for training; the plan uses up to two workers. Default 1. */
+  readonly cores?: number;
+  /** Largest input size the planner will choose. Default 256. */
+  readonly maxInputSize?: number;
+}
+
+/**
+ * The rules' constants, with their evidence (README "Results", issue 15, docs/contracts.md "plans.json"). They are
+ * the current defaults and are to be confirmed or replaced by the cross-validated recipe search
+ * (`experiments/recipe-cv.mjs`).
+ */
+export const PLAN_RULES = {
+  encoder: 'mobilenet_v1_0.25',
+  decoderFilters: [128, 64, 32, 16, 16],
+  cheaperDecoderFilters: [64, 32, 16, 16, 8],
+  batchSize: 8,
+  lr: 1e-3,
+  targetSteps: 3200,
+  minEpochs: 5,
+  maxEpochs: 50,
+  minValidationPatients: 5,
+  folds: 5,
+  bnRecalibration: 512,
+  minInputSize: 64,
+  /** Seconds of fixed cost per model: encoder weights, slices into memory, the final checkpoint. */
+  overheadSeconds: 60,
+  cost: {
+    /** One wasm thread, batch 8, 128 x 128, α0.25, decoder 64-32-16-16-8: 16.8 img/s (README "Backends and speed", 2026-12-01). */
+    secondsPerStepReference: 8 / 16.8,
+    /** Inference, same network and machine: 107 img/s. */
+    secondsPerInferredSlice: 1 / 107,
+    /** CPU time per step relative to 64-32-16-16-8 (README: 1983, 1051, 640 and 499 ms). */
+    decoderFactor: { '256-128-64-32-16': 1983 / 640, '128-64-32-16-16': 1051 / 640, '64-32-16-16-8': 1, '32-16-16-8-8': 499 / 640 } as Record<string, number>,
+    /** Two workers train 1.70x as fast as one (README). */
+    twoWorkerSpeedup: 1.7,
+  },
+} as const;
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+const key = (filters: readonly number[]) => filters.join('-');
+const confirm = 'to be confirmed by cross-validation (experiments/recipe-cv.mjs)';
+
+function stepCost(filters: readonly number[], inputSize: number, batchSize: number, workers: number): number {
+  const { cost } = PLAN_RULES;
+  const decoder = cost.decoderFactor[key(filters)] ?? 1;
+  return (cost.secondsPerStepReference * decoder * (inputSize / 128) ** 2 * (batchSize / 8)) / (workers >= 2 ? cost.twoWorkerSpeedup : 1);
+}
+
+/** Smallest multiple of 32 at or above `x`, within [min, max]. */
+function multipleOf32(x: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.ceil(x / 32 - 1e-9) * 32));
+}
+
+/**
+ * Plans a training from a dataset fingerprint (pure): each choice with its reason. The rules are documented in
+ * docs/contracts.md ("plans.json") and their constants are `PLAN_RULES`.
+ */
+export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptions = {}): TrainingPlan {
+  const budgetSeconds = options.timeBudgetSeconds ?? 3600;
+  if (!(budgetSeconds > 0)) throw new RangeError(`planTraining: timeBudgetSeconds must be > 0, got ${budgetSeconds}`);
+  if (options.secondsPerStep !== undefined && !(options.secondsPerStep > 0)) throw new RangeError(`planTraining: secondsPerStep must be > 0, got ${options.secondsPerStep}`);
+  const maxInputSize = options.maxInputSize ?? 256;
+  if (!(maxInputSize >= PLAN_RULES.minInputSize && maxInputSize % 32 === 0)) throw new RangeError(`planTraining: maxInputSize must be a multiple of 32 >= ${PLAN_RULES.minInputSize}, got ${maxInputSize}`);
+  const cores = Math.max(1, Math.floor(options.cores ?? 1));
+  const fp = fingerprint;
+
+  // Spacing and input size: nnU-Net's 2D rule (median in-plane spacing), then the smallest multiple of 32 that
+  // covers the median field of view at that spacing; a cap coarsens the spacing instead of cropping.
+  const medianSpacing = Math.min(fp.spacing.x.median, fp.spacing.y.median);
+  const fov = Math.max(fp.fieldOfView.x.median, fp.fieldOfView.y.median);
+  const wanted = multipleOf32(fov / medianSpacing, PLAN_RULES.minInputSize, Number.POSITIVE_INFINITY);
+  const inputSize = Math.min(wanted, maxInputSize);
+  const spacing = inputSize < wanted ? round(fov / inputSize, 4) : round(medianSpacing, 4);
+  const spacingReason =
+    inputSize < wanted
+      ? `the median field of view (${round(fov, 1)} mm) needs ${wanted} px at the median in-plane spacing ${round(medianSpacing, 4)} mm, above the ${maxInputSize} px cap, so the spacing coarsens to ${spacing} mm to fit ${inputSize} px (nnU-Net coarsens rather than crops a 2D plan)`
+      : `the median in-plane spacing of the ${fp.cases} cases (nnU-Net's 2D rule; spread ${round(fp.spacing.x.min, 3)}-${round(fp.spacing.x.max, 3)} mm)`;
+  const sizeReason = `the smallest multiple of 32 covering the median field of view, ${round(fov, 1)} mm = ${round(fov / medianSpacing, 1)} px at ${round(medianSpacing, 4)} mm${inputSize < wanted ? `, capped at ${maxInputSize}` : ''}; slices are resized whole to it in training, so no tumour is cropped. README: 160 px did not beat 128 px within the epochs afforded then; ${confirm}`;
+
+  // Normalisation per modality.
+  const fg = fp.intensity.foreground;
+  const p = (q: number) => fg.percentiles.find(([level]) => level === q)?.[1];
+  let normalize: Choice<string>;
+  if (fp.modality === 'CT' && fp.intensity.source === 'raw' && fg.mean !== null && fg.std !== null && p(0.5) !== undefined && p(99.5) !== undefined && p(99.5)! > p(0.5)!) {
+    normalize = {
+      value: `ct:${round(p(0.5)!, 2)},${round(p(99.5)!, 2)},${round(fg.mean, 2)},${round(fg.std, 2)}`,
+      reason: `CT: clip to the foreground's 0.5 and 99.5 percentiles over all cases (${round(p(0.5)!, 1)}, ${round(p(99.5)!, 1)} HU), then subtract the foreground mean and divide by its std, as nnU-Net's CTNormalization does (the mean and std here are of the unclipped foreground); ${confirm}`,
+    };
+  } else if (fp.modality === 'CT') {
+    normalize = {
+      value: 'auto',
+      reason: 'CT, but the dataset holds no raw HU statistics (ingested before medseg recorded them): keep the abdomen window until it is ingested again with this medseg, which records them',
+    };
+  } else {
+    normalize = {
+      value: 'percentile:0.5,99.5',
+      reason: `${fp.modality}: intensities have no physical unit, so each case is scaled by its own 0.5/99.5 percentiles to [0, 1] (MONAI ScaleIntensityRangePercentiles); every STS result in the README used it; per-case z-score (nnU-Net's MR default) is untested here, ${confirm}`,
+    };
+  }
+  const storedSpacing = fp.stored.spacingX;
+  const spacingDiffers = Math.abs(storedSpacing.median - spacing) > 0.01 * spacing || storedSpacing.max - storedSpacing.min > 0.01 * spacing;
+  const storedNormalization = fp.stored.normalization;
+  const normalizationDiffers = normalize.value !== 'auto' && !(storedNormalization.length === 1 && sameNormalization(storedNormalization[0]!, normalize.value));
+  const reingestReasons = [
+    ...(spacingDiffers && inputSize < wanted ? [`in-plane spacing ${spacing} mm (stored: ${round(storedSpacing.min, 4)}-${round(storedSpacing.max, 4)} mm)`] : []),
+    ...(normalizationDiffers ? [`normalisation ${normalize.value} (stored: ${storedNormalization.join(', ')})`] : []),
+  ];
+
+  // Validation: an epoch chosen on too few patients is noise (README: per-patient validation Dice swings
+  // 0.64-0.81 between epochs on 4 patients; issue 15: 3 validation patients chose epoch 1).
+  const developmentPatients = fp.patientsBySplit.train + fp.patientsBySplit.val;
+  let validation: Choice<ValidationChoice>;
+  if (fp.patientsBySplit.val >= PLAN_RULES.minValidationPatients) {
+    validation = { value: { kind: 'split' }, reason: `the dataset's validation split holds ${fp.patientsBySplit.val} patients (at least ${PLAN_RULES.minValidationPatients} to choose an epoch; README and issue 15: 3-4 validation patients chose noisy epochs)` };
+  } else if (developmentPatients >= 2 * PLAN_RULES.minValidationPatients) {
+    const folds = Math.min(PLAN_RULES.folds, Math.floor(developmentPatients / PLAN_RULES.minValidationPatients));
+    validation = { value: { kind: 'folds', folds }, reason: `only ${fp.patientsBySplit.val} validation patients (fewer than ${PLAN_RULES.minValidationPatients}): ${folds}-fold cross-validation over the ${developmentPatients} development patients, each fold choosing its own epoch, the final model the ensemble of the folds` };
+  } else {
+    validation = { value: { kind: 'split' }, reason: `only ${developmentPatients} development patients: too few for folds of ${PLAN_RULES.minValidationPatients}, so the epoch is chosen on the ${fp.patientsBySplit.val} validation patients there are, a weak guide` };
+  }
+  const models = validation.value.kind === 'folds' ? validation.value.folds : 1;
+  const foldTrainShare = validation.value.kind === 'folds' ? (validation.value.folds - 1) / validation.value.folds : 1;
+  const useEmpty = fp.emptySlices === 'keep';
+  const developmentSlices = useEmpty ? fp.slicesBySplit.train + fp.slicesBySplit.val : fp.foregroundSlicesBySplit.train + fp.foregroundSlicesBySplit.val;
+  const trainingSlices = Math.max(1, Math.round(validation.value.kind === 'folds' ? developmentSlices * foldTrainShare : useEmpty ? fp.slicesBySplit.train : fp.foregroundSlicesBySplit.train));
+  const validationSlices = Math.max(0, validation.value.kind === 'folds' ? fp.slicesBySplit.train + fp.slicesBySplit.val - trainingSlices : fp.slicesBySplit.val);
+
+  // Workers, batch, steps, epochs and decoder width under the time budget.
+  const workers = Math.min(2, cores);
+  const batchSize = PLAN_RULES.batchSize;
+  const stepsPerEpoch = Math.ceil(trainingSlices / batchSize);
+  const measured = options.secondsPerStep;
+  const secondsPerStepOf = (filters: readonly number[]) =>
+    measured === undefined ? stepCost(filters, inputSize, batchSize, workers) : (measured * stepCost(filters, inputSize, batchSize, workers)) / stepCost(PLAN_RULES.decoderFilters, inputSize, batchSize, workers);
+  const epochSecondsOf = (filters: readonly number[]) => {
+    const inferFactor = ((PLAN_RULES.cost.decoderFactor[key(filters)] ?? 1) * (inputSize / 128) ** 2) / (workers >= 2 ? PLAN_RULES.cost.twoWorkerSpeedup : 1);
+    const validationSeconds = (validationSlices + PLAN_RULES.bnRecalibration) * PLAN_RULES.cost.secondsPerInferredSlice * inferFactor;
+    return stepsPerEpoch * secondsPerStepOf(filters) + validationSeconds;
+  };
+  const perModelBudget = budgetSeconds / models - PLAN_RULES.overheadSeconds;
+  const desiredEpochs = Math.min(PLAN_RULES.maxEpochs, Math.max(PLAN_RULES.minEpochs, Math.round(PLAN_RULES.targetSteps / stepsPerEpoch)));
+  const affordable = (filters: readonly number[]) => Math.floor(perModelBudget / epochSecondsOf(filters));
+  let filters: readonly number[] = PLAN_RULES.decoderFilters;
+  let decoderReason = `the PyTorch reference's decoder (issue 15: α0.25 ImageNet encoder, decoder 128-64-32-16-16, 15 epochs, held-out Dice 0.766-0.779 on unseen STS patients, three seeds); ${confirm}`;
+  if (affordable(filters) < PLAN_RULES.minEpochs && affordable(PLAN_RULES.cheaperDecoderFilters) > affordable(filters)) {
+    filters = PLAN_RULES.cheaperDecoderFilters;
+    decoderReason = `the reference decoder 128-64-32-16-16 affords fewer than ${PLAN_RULES.minEpochs} epochs in the budget, so the cheaper 64-32-16-16-8 (0.61x its CPU time per step; README: the best of the widths trained on STS before issue 15); ${confirm}`;
+  }
+  const fits = Math.max(1, affordable(filters));
+  const epochs = Math.min(desiredEpochs, fits);
+  const epochSeconds = epochSecondsOf(filters);
+  const minutes = round((models * (PLAN_RULES.overheadSeconds + epochs * epochSeconds)) / 60, 1);
+  const budgetMinutes = round(budgetSeconds / 60, 1);
+  const epochsReason =
+    `${PLAN_RULES.targetSteps} optimiser steps (15 epochs of the 1709 slices of STS_001-028 at batch 8: the PyTorch reference's 15 epochs) at ${stepsPerEpoch} steps per epoch gives ${desiredEpochs} epochs (kept within ${PLAN_RULES.minEpochs}-${PLAN_RULES.maxEpochs})` +
+    (epochs < desiredEpochs ? `, but the budget of ${budgetMinutes} min affords ${fits} epoch(s) of ${round(epochSeconds, 0)} s${models > 1 ? ` for each of ${models} fold models` : ''}` : `, which fits the budget of ${budgetMinutes} min`) +
+    `; ${confirm}`;
+  const withinBudget = minutes <= budgetMinutes;
+
+  return {
+    ingest: {
+      spacing: { value: spacing, reason: spacingReason },
+      normalize,
+      reingest: reingestReasons.length === 0 ? null : `ingest again with ${reingestReasons.join(' and ')}`,
+    },
+    train: {
+      encoder: {
+        value: PLAN_RULES.encoder,
+        reason: `frozen ImageNet MobileNet v1 α0.25: on unseen STS patients today's α0.25 defaults gave mean Dice 0.755 against 0.717 for the α1.0 recipe tuned on STS_029-036 (issue 15), and the PyTorch reference reached 0.766-0.779 with α0.25; α1.0 costs several times the encoder time; ${confirm}`,
+      },
+      encoderWeights: { value: 'imagenet', reason: 'ImageNet transfer beats a random encoder on STS (README: +0.109 to +0.131 Dice; design: PyTorch 0.77 against 0.64)' },
+      inputSize: { value: inputSize, reason: sizeReason },
+      decoderFilters: { value: filters, reason: decoderReason },
+      batchSize: { value: batchSize, reason: `8 slices per step, the setting of today's defaults (issue 15: 0.755 on unseen patients) and of the README's speed figures; the tuned batch 16 came with the recipe that generalised worse; ${confirm}` },
+      lr: { value: PLAN_RULES.lr, reason: `Adam at 1e-3, today's default (issue 15: 0.755 on unseen patients, against 0.717 for the tuned 2e-3 recipe); ${confirm}` },
+      schedule: { value: 'cosine', reason: 'cosine decay to 5% of the rate over the planned epochs, the only schedule train has; the plan runs it to its end (see patience)' },
+      loss: { value: 'dice+bce', reason: 'Dice + BCE, as nnU-Net and the PyTorch reference; the other losses are untested on STS' },
+      augment: {
+        value: 'default',
+        reason: `the default preset (flips on both axes, rotations, scaling, intensity: nnU-Net's 2D set): the PyTorch reference used flips and ±10° rotations, and today's defaults with this preset (0.755 on unseen patients) beat the light-augmented tuned recipe (0.717); it also makes flip TTA safe; ${confirm}`,
+      },
+      contextSlices: { value: 0, reason: '2D input: 2.5D (--context-slices 1) reached the same validation Dice but lost on the test patients (README, 0.707 against 0.724)' },
+      epochs: { value: epochs, reason: epochsReason },
+      patience: { value: epochs, reason: 'no early stopping: the cosine schedule runs to its end and the best validation epoch is kept (README: validation Dice swings between epochs, so stopping on it ends runs early)' },
+      bnRecalibration: { value: PLAN_RULES.bnRecalibration, reason: "precise BN before each validation from 512 training slices (README: after one epoch 0.592 Dice with TF.js's moving averages, 0.663 recalibrated)" },
+      workers: { value: workers, reason: `${cores} core(s): ${workers === 2 ? 'two workers (README: 1.70x the training speed of one on 2 cores); more were not measured' : 'one worker'}` },
+      validation,
+    },
+    predict: {
+      threshold: { value: 0.5, reason: 'the probability midpoint; nnU-Net chooses post-processing on validation, which train does not do yet (issue 15), so this is the fixed default until it does' },
+      largestComponent: {
+        value: true,
+        reason: `keep the largest 3D connected component: ${fp.foreground.casesWithout === 0 ? 'every case holds foreground and' : ''} today's defaults over-segment (issue 15: predicted volume 0.8-2.0x the true one) and it moved the README's ensemble from 0.726 to 0.729; to be chosen on validation patients, as nnU-Net does, once train evaluates it`,
+      },
+      tta: { value: false, reason: 'off: flip TTA hurt models trained with light augmentation (README, STS_030 0.58 to 0.37); with the default preset it is safe but untested, ' + confirm },
+    },
+    estimate: {
+      secondsPerStep: round(secondsPerStepOf(filters), 4),
+      secondsPerStepSource: measured === undefined ? 'estimated' : 'measured',
+      trainingSlices,
+      stepsPerEpoch,
+      secondsPerEpoch: round(epochSeconds, 1),
+      models,
+      minutes,
+      budgetMinutes,
+      withinBudget,
+    },
+  };
+}
+
+/** Whether a stored normalisation spec (JSON) is the one a `--normalize` text asks for. */
+function sameNormalization(storedJson: string, text: string): boolean {
+  const stored = JSON.parse(storedJson) as Record<string, unknown>;
+  const [kind, argument = ''] = text.split(':', 2);
+  const numbers = argument.split(',').map(Number);
+  if (stored['kind'] !== kind) return false;
+  if (kind === 'percentile' || kind === 'zscore') return stored['lower'] === numbers[0] && stored['upper'] === numbers[1];
+  if (kind === 'ct') return stored['low'] === numbers[0] && stored['high'] === numbers[1] && stored['mean'] === numbers[2] && stored['std'] === numbers[3];
+  return true;
+}
