@@ -1,10 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import { medsegVersion } from '@medseg/data';
 import { commands } from './commands/index.js';
 import type { CommandModule } from './command.js';
 import { type CliContext, ExitCode, writeLine } from './context.js';
 import { UsageError, formatError } from './errors.js';
 
-export const version = '0.1.0';
+export const version = medsegVersion;
 
 /**
  * Parses argv, runs one command and returns its exit code: 0 ok, 1 failure, 2 usage. Never calls

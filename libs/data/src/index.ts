@@ -6,6 +6,7 @@ export { lpsToVoxelMatrix, voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasM
 export { MedsegError } from './lib/errors.js';
 export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';
+export { medsegVersion } from './lib/version.js';
 
 // -- dicom (reading, decoding, series) --
 export { Tag, TransferSyntax, SopClass, transferSyntaxName } from './lib/dicom/tags.js';

@@ -17,8 +17,9 @@ import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetManifest, type In
 import { normalizeIntensity, parseNormalization } from './normalizeIntensity.js';
 import { caseIdFor, findNamedMasks, pairMaskSources } from './pairMaskSources.js';
 import { MANIFEST_FILE } from './readDataset.js';
+import { medsegVersion } from '../version.js';
 
-export const DATASET_GENERATOR = 'medseg 0.1.0';
+export const DATASET_GENERATOR = `medseg ${medsegVersion}`;
 
 export interface IngestProgress {
   readonly index: number;
