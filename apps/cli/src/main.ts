@@ -29,7 +29,7 @@ export async function run(argv: readonly string[], context: CliContext, modules:
       // commander passes the positional arguments, then the options object, then the command itself.
       const self = params[params.length - 1] as Command;
       const positional = self.args;
-      exitCode = await module.run(positional, self.opts(), context);
+      exitCode = await module.run(positional, self.opts(), { ...context, argv: ['medseg', ...argv] });
     });
   }
 

@@ -4,6 +4,7 @@
 export type { Vec3, VoxelArray, Volume } from './lib/volume.js';
 export { lpsToVoxelMatrix, voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasMatrix } from './lib/volume.js';
 export { MedsegError } from './lib/errors.js';
+export { OutputFolderError } from './lib/errors.js';
 export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';
 export { medsegVersion } from './lib/version.js';
@@ -57,6 +58,8 @@ export { NiftiDatatype } from './lib/nifti/niftiDatatype.js';
 export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
 export { pathExists } from './lib/fs/pathExists.js';
+export type { OutputFolder, PrepareOutputFolderOptions } from './lib/fs/prepareOutputFolder.js';
+export { OUTPUT_MARKER, outputFolderKind, prepareOutputFolder } from './lib/fs/prepareOutputFolder.js';
 export { builtWorkerEntry } from './lib/fs/builtWorkerEntry.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --

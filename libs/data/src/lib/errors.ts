@@ -11,3 +11,6 @@ export class MedsegError extends Error {
     this.path = options.path;
   }
 }
+
+/** An output folder that may not be written: it holds something else, or another run's output. */
+export class OutputFolderError extends MedsegError {}
