@@ -59,7 +59,7 @@ export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
 export { pathExists } from './lib/fs/pathExists.js';
 export type { OutputFolder, PrepareOutputFolderOptions } from './lib/fs/prepareOutputFolder.js';
-export { OUTPUT_MARKER, outputFolderKind, prepareOutputFolder } from './lib/fs/prepareOutputFolder.js';
+export { checkOutputFolder, OUTPUT_MARKER, outputFolderKind, prepareOutputFolder } from './lib/fs/prepareOutputFolder.js';
 export { builtWorkerEntry } from './lib/fs/builtWorkerEntry.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --

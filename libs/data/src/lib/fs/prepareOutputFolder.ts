@@ -16,6 +16,11 @@ export interface PrepareOutputFolderOptions {
   readonly resume?: boolean;
   /** Whether the command can resume; the refusal then names `--resume` too. */
   readonly resumable?: boolean;
+  /**
+   * Write everything beside and move it into place at `commit()`, even into an absent or empty folder: the
+   * output appears as one unit or not at all (reports whose files belong together).
+   */
+  readonly staged?: boolean;
   /** Recognises this command's output from before the marker existed (e.g. a run folder with last/). */
   readonly isOwn?: (path: string) => Promise<boolean>;
 }
@@ -65,9 +70,8 @@ export async function prepareOutputFolder(path: string, options: PrepareOutputFo
     await mark(path);
     return { path, work: path, resumed, commit: async () => undefined };
   };
-  if (present === null || present.length === 0) return inPlace(false);
-  const kind = (await outputFolderKind(path)) ?? ((await options.isOwn?.(path)) === true ? options.kind : null);
-  if (options.overwrite === true) {
+  const beside = async (): Promise<OutputFolder> => {
+    await mkdir(dirname(path), { recursive: true });
     const work = join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
     await mkdir(work, { recursive: true });
     await mark(work);
@@ -77,15 +81,36 @@ export async function prepareOutputFolder(path: string, options: PrepareOutputFo
       resumed: false,
       commit: async () => {
         const old = `${work}-old`;
-        await rename(path, old);
+        const existing = await entries(path);
+        if (existing !== null) await rename(path, old);
         await rename(work, path);
         await rm(old, { recursive: true, force: true });
       },
     };
-  }
+  };
+  const empty = present === null || present.length === 0;
+  if (empty) return options.staged === true ? beside() : inPlace(false);
+  const kind = (await outputFolderKind(path)) ?? ((await options.isOwn?.(path)) === true ? options.kind : null);
+  if (options.overwrite === true) return beside();
   if (options.resume === true && kind === options.kind) return inPlace(true);
+  throw refusal(path, kind, options);
+}
+
+function refusal(path: string, kind: string | null, options: PrepareOutputFolderOptions): OutputFolderError {
   const own = kind === options.kind;
   const flags = options.resumable === true ? '--resume to continue it or --overwrite to replace it' : '--overwrite to replace it';
   const what = own ? `already holds the output of an earlier 'medseg ${options.kind}'` : kind === null ? 'is not empty and was not written by medseg' : `holds the output of 'medseg ${kind}'`;
-  throw new OutputFolderError(`${what}; pass ${own ? flags : '--overwrite to replace it'}, or choose another folder`, { path });
+  return new OutputFolderError(`${what}; pass ${own ? flags : '--overwrite to replace it'}, or choose another folder`, { path });
+}
+
+/**
+ * The refusal of prepareOutputFolder, checked before long work starts and without writing anything: throws
+ * when `path` could not be written with these options.
+ */
+export async function checkOutputFolder(path: string, options: PrepareOutputFolderOptions): Promise<void> {
+  const present = await entries(path);
+  if (present === null || present.length === 0 || options.overwrite === true) return;
+  const kind = (await outputFolderKind(path)) ?? ((await options.isOwn?.(path)) === true ? options.kind : null);
+  if (options.resume === true && kind === options.kind) return;
+  throw refusal(path, kind, options);
 }
