@@ -59,7 +59,7 @@ export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
 export { pathExists } from './lib/fs/pathExists.js';
 export type { OutputFolder, PrepareOutputFolderOptions } from './lib/fs/prepareOutputFolder.js';
-export { checkOutputFolder, OUTPUT_MARKER, outputFolderKind, prepareOutputFolder } from './lib/fs/prepareOutputFolder.js';
+export { checkOutputFile, checkOutputFolder, OUTPUT_MARKER, outputFolderKind, prepareOutputFolder } from './lib/fs/prepareOutputFolder.js';
 export { builtWorkerEntry } from './lib/fs/builtWorkerEntry.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --
@@ -83,7 +83,7 @@ export { percentile } from './lib/stats/percentile.js';
 export type { CrossValidationFold, Split, SplitOptions } from './lib/dataset/assignSplit.js';
 export { assignSplit, crossValidationSplits } from './lib/dataset/assignSplit.js';
 export { cropOrPad } from './lib/dataset/cropOrPad.js';
-export type { DatasetCase, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
+export type { DatasetCase, DatasetClass, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
 export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';
 export type { MaskSource, CaseMask } from './lib/dataset/buildCaseMask.js';
 export { buildCaseMask } from './lib/dataset/buildCaseMask.js';

@@ -67,3 +67,4 @@ export { buildRunRecord, migrateCheckpointRecord, readRunRecord, runClasses, val
 export { gitCommit } from './lib/git-commit.js';
 export type { StartedReplicas } from './lib/data-parallel/start-replicas.js';
 export { startReplicas } from './lib/data-parallel/start-replicas.js';
+export { trainingCurvesSvg } from './lib/training-curves.js';

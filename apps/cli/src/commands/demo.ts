@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ingestDataset, writePhantomStudy } from '@medseg/data';
+import { checkOutputFolder, ingestDataset, pathExists, prepareOutputFolder, writePhantomStudy } from '@medseg/data';
 import { runEvaluation, writeReports } from '@medseg/eval';
 import { type BackendChoice, backendChoices, getBackbone, resolveEncoderWeights, runPrediction, runTraining } from '@medseg/models';
 import type { Command } from 'commander';
@@ -45,23 +45,48 @@ export const demoCommand: CommandModule = {
       .option('--size <n>', 'phantom slice size and network input size (a multiple of 32)', '96')
       .option('--seed <n>', 'seed of the phantom, the split and the training', '1')
       .option('--backend <name>', 'TensorFlow.js backend', 'auto')
+      .option('--overwrite', 'replace an earlier demo in --out (kept aside until the new one is finished)')
       // A fixed default rather than the machine's core count, so the demo gives the same bytes everywhere.
       .option('--workers <n>', 'threads that share training and prediction (see train --workers)', '2'),
   async run(_args, options, context) {
     const out = resolve(context.cwd, String(options['out']));
-    const seed = Number(options['seed']);
-    const size = Number(options['size']);
-    const epochs = Number(options['epochs']);
-    const workers = Number(options['workers']);
-    const backend = String(options['backend']) as BackendChoice;
-    const paths = { dicom: join(out, 'dicom'), dataset: join(out, 'dataset'), run: join(out, 'run'), predictions: join(out, 'predictions'), report: join(out, 'report') };
     const patients = Number(options['patients']);
     if (!Number.isInteger(patients) || patients < 6) throw new UsageError(`--patients must be an integer of at least 6, got '${String(options['patients'])}'`);
-    for (const [name, value] of [['--seed', seed], ['--size', size], ['--epochs', epochs], ['--workers', workers]] as const) {
-      if (!Number.isInteger(value) || value < (name === '--seed' ? 0 : 1)) throw new UsageError(`${name} must be a whole number, got '${String(options[name.slice(2)])}'`);
+    for (const name of ['seed', 'size', 'epochs', 'workers'] as const) {
+      const value = Number(options[name]);
+      if (!Number.isInteger(value) || value < (name === 'seed' ? 0 : 1)) throw new UsageError(`--${name} must be a whole number, got '${String(options[name])}'`);
     }
-    if (!backendChoices.includes(backend)) throw new UsageError(`--backend must be one of ${backendChoices.join(', ')}, got '${backend}'`);
-    const weights = await chooseEncoderWeights(String(options['encoderWeights']), context);
+    if (!backendChoices.includes(String(options['backend']) as BackendChoice)) throw new UsageError(`--backend must be one of ${backendChoices.join(', ')}, got '${String(options['backend'])}'`);
+    // An earlier demo (or anything else) in --out is never mixed with this one: refused, or with --overwrite moved
+    // aside and removed once the new demo has finished (put back if it fails).
+    const overwrite = options['overwrite'] === true;
+    await checkOutputFolder(out, { kind: 'demo', overwrite });
+    const aside = overwrite && (await pathExists(out)) ? `${out}.old-${process.pid}` : undefined;
+    if (aside !== undefined) await rename(out, aside);
+    try {
+      await prepareOutputFolder(out, { kind: 'demo' });
+      const code = await demo(out, options, context);
+      if (aside !== undefined) await rm(aside, { recursive: true, force: true });
+      return code;
+    } catch (error) {
+      if (aside !== undefined) {
+        await rm(out, { recursive: true, force: true });
+        await rename(aside, out);
+      }
+      throw error;
+    }
+  },
+};
+
+async function demo(out: string, options: Record<string, unknown>, context: CliContext): Promise<ExitCode> {
+  const seed = Number(options['seed']);
+  const size = Number(options['size']);
+  const epochs = Number(options['epochs']);
+  const workers = Number(options['workers']);
+  const patients = Number(options['patients']);
+  const backend = String(options['backend']) as BackendChoice;
+  const paths = { dicom: join(out, 'dicom'), dataset: join(out, 'dataset'), run: join(out, 'run'), predictions: join(out, 'predictions'), report: join(out, 'report') };
+  const weights = await chooseEncoderWeights(String(options['encoderWeights']), context);
     const id = (n: number) => `PHANTOM_${String(n).padStart(3, '0')}`;
     // Validation patients choose the best epoch; the test patients are never seen until the report.
     const step = (text: string) => writeLine(context.stdout, `\n$ medseg ${text}`);
@@ -111,5 +136,4 @@ export const demoCommand: CommandModule = {
     writeLine(context.stdout, `  report:       ${join(paths.report, 'report.html')}`);
     writeLine(context.stdout, `mean Dice on ${dices.length} held-out test patient(s): ${meanDice.toFixed(3)}`);
     return ExitCode.Ok;
-  },
-};
+}

@@ -96,6 +96,7 @@ export async function niftiFilesById(folder: string, what: string): Promise<Map<
 
 interface ManifestLike {
   classes?: unknown;
+  classInfo?: { label?: unknown }[];
   cases?: { id?: unknown; patientId?: unknown; files?: { mask?: unknown; image?: unknown } }[];
 }
 
@@ -132,7 +133,8 @@ export async function resolveInputs(options: { pred: string; truth: string; imag
       throw new EvalInputError(`unreadable dataset manifest (${String(error)})`, { path: manifestPath, cause: error });
     }
     if (!Array.isArray(manifest.cases)) throw new EvalInputError('dataset manifest has no cases list', { path: manifestPath });
-    if (Array.isArray(manifest.classes)) classNames = manifest.classes.map(String);
+    // The display label of each class (the ROI name matched) where the manifest has one, else its key.
+    if (Array.isArray(manifest.classes)) classNames = manifest.classes.map((key, i) => { const label = manifest.classInfo?.[i]?.label; return typeof label === 'string' ? label : String(key); });
     for (const c of manifest.cases) {
       if (typeof c.id !== 'string') throw new EvalInputError('dataset manifest has a case without an id', { path: manifestPath });
       const mask = typeof c.files?.mask === 'string' ? resolve(truthFolder, c.files.mask) : join(truthFolder, 'cases', c.id, 'mask.nii.gz');

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type CrossValidationFold, type DatasetManifest, medsegVersion, pathExists, prepareOutputFolder, readDatasetManifest, writeFileAtomic } from '@medseg/data';
 import { type BackendChoice, type SelectedBackend, selectBackend } from './backend/selectBackend.js';
 import { type CheckpointContents, checkpointFolder, loadCheckpoint } from './checkpoint.js';
@@ -186,7 +186,8 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       medsegVersion,
       commandLine: options.commandLine === undefined ? null : [...options.commandLine],
       model: checkpoints.length === 1 ? checkpoints[0]! : [...checkpoints],
-      runs: members.map((m) => m.run),
+      // Relative to the prediction folder, so that moving both together (or swapping in an --overwrite) keeps the link.
+      runs: members.map((m) => (m.run === null ? null : relative(out, m.run))),
       input,
       ...(manifest === undefined ? {} : { inputManifestSha256: sha256Hex(await readFile(join(input, 'manifest.json'))) }),
       settings: { ...predictOptions, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },

@@ -18,11 +18,14 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Class records from a manifest's class list (index 0, background, is left out of a network's outputs but kept here). */
-export function runClasses(manifest: Pick<DatasetManifest, 'classes'> & { readonly classRoiNames?: readonly (readonly string[])[] }): RunClass[] {
+/**
+ * Class records from a manifest: its keys, and its display labels and matched ROI names where it records them
+ * (older datasets: the key is the label). Label 0, background, is kept too.
+ */
+export function runClasses(manifest: Pick<DatasetManifest, 'classes' | 'classInfo'>): RunClass[] {
   return manifest.classes.map((key, value) => {
-    const roiNames = manifest.classRoiNames?.[value] ?? [];
-    return { value, key, label: value === 0 ? key : roiNames.length === 1 ? roiNames[0]! : key, roiNames };
+    const info = manifest.classInfo?.[value];
+    return { value, key, label: info?.label ?? key, roiNames: info?.roiNames ?? [] };
   });
 }
 

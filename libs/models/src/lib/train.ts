@@ -1,7 +1,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createRng, type Rng } from '@medseg/data';
+import { createRng, type Rng, writeFileAtomic } from '@medseg/data';
+import { trainingCurvesSvg } from './training-curves.js';
 import type { EpochMetrics, TrainSettings, TrainState } from './train-settings.js';
 import type { RunRecord } from './run-record-schema.js';
 import { recalibrateBatchNorm } from './batch-norm-recalibration.js';
@@ -33,7 +34,7 @@ export interface TrainOptions {
   unet: Unet;
   train: SliceSet;
   val: SliceSet;
-  /** Run folder: `last/`, `best/` checkpoints and `log.jsonl`. */
+  /** Run folder: `last/`, `best/` checkpoints, `log.jsonl` and `curves.svg` (refreshed each epoch). */
   outDir: string;
   settings: TrainSettings;
   /**
@@ -315,6 +316,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
       };
       if (improved) await checkpoint('best', state);
       await checkpoint('last', state);
+      await writeFileAtomic(join(outDir, 'curves.svg'), trainingCurvesSvg(state.history, state.best));
       await log({ event: 'epoch', ...metrics, improved });
       options.onEvent?.({ type: 'epoch', epochs: settings.epochs, improved, ...metrics });
       if (options.signal?.aborted === true && state.stopped === null) {

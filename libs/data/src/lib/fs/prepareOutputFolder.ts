@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OutputFolderError } from '../errors.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
@@ -113,4 +113,15 @@ export async function checkOutputFolder(path: string, options: PrepareOutputFold
   const kind = (await outputFolderKind(path)) ?? ((await options.isOwn?.(path)) === true ? options.kind : null);
   if (options.resume === true && kind === options.kind) return;
   throw refusal(path, kind, options);
+}
+
+/**
+ * An output that is one file: refused when something is already there, unless `overwrite` (the writer then
+ * replaces it atomically); a folder in its place is always refused.
+ */
+export async function checkOutputFile(path: string, options: { readonly overwrite?: boolean } = {}): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (info === null) return;
+  if (info.isDirectory()) throw new OutputFolderError('is a folder; give a file name', { path });
+  if (options.overwrite !== true) throw new OutputFolderError('already exists; pass --overwrite to replace it, or choose another name', { path });
 }
