@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type CrossValidationFold, type DatasetManifest, medsegVersion, type NormalizationSpec, pathExists, writeFileAtomic } from '@medseg/data';
+import { type DatasetManifest, medsegVersion, type NormalizationSpec, pathExists, writeFileAtomic } from '@medseg/data';
 import { checkpointFolder, readCheckpointMeta } from './checkpoint.js';
 import { datasetCaseSplits } from './dataset-slices.js';
 import { ModelLoadError } from './errors.js';

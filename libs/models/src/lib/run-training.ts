@@ -18,7 +18,6 @@ import { startReplicas } from './data-parallel/start-replicas.js';
 import { datasetCaseSplits, loadDatasetSlices } from './dataset-slices.js';
 import type { ResolveEncoderWeightsOptions } from './encoder-weights.js';
 import { ModelOptionsError } from './errors.js';
-import type { LossName } from './losses.js';
 import { buildRunRecord, readRunRecord, writeRunRecord } from './run-record.js';
 import type { RunRecord } from './run-record-schema.js';
 import { intensityRange } from './slice-set.js';

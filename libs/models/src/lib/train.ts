@@ -10,7 +10,7 @@ import { type CheckpointContents, type NamedTensor, saveCheckpoint } from './che
 import { diceScore, nanMean } from './dice.js';
 import { ModelOptionsError } from './errors.js';
 import { FlatAdamOptimizer } from './flat-adam.js';
-import { type LossName, lossNames, segmentationLoss } from './losses.js';
+import { lossNames, segmentationLoss } from './losses.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
 import { parallelBatchGradients } from './data-parallel/parallel-gradients.js';
