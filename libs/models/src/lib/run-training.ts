@@ -7,6 +7,7 @@ import {
   type DatasetManifest,
   normalizedRange,
   type NormalizationSpec,
+  checkOutputFolder,
   type OutputFolder,
   prepareOutputFolder,
   readDatasetManifest,
@@ -94,7 +95,9 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   const isOwn = async (path: string) => (await checkpointFolder(join(path, 'last'))) !== null;
   if (options.resume === true && options.overwrite === true) throw new ModelOptionsError('resume and overwrite exclude each other', { path: out });
   if (options.resume === true && !(await isOwn(out))) throw new ModelOptionsError('nothing to resume: no last/ checkpoint in the run folder', { path: out });
-  const folder: OutputFolder = await prepareOutputFolder(out, { kind: 'train', resumable: true, isOwn, ...(options.resume === true ? { resume: true } : {}), ...(options.overwrite === true ? { overwrite: true } : {}) });
+  const folderOptions = { kind: 'train', resumable: true, isOwn, ...(options.resume === true ? { resume: true } : {}), ...(options.overwrite === true ? { overwrite: true } : {}) };
+  // Checked now, written only once the dataset and the network are known to be good.
+  await checkOutputFolder(out, folderOptions);
   const backend = await selectBackend(options.backend ?? 'auto');
   onEvent({ type: 'backend', backend });
 
@@ -199,6 +202,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   });
   // A resumed run keeps the record of how it started, and notes each resume's command line.
   const record: RunRecord = previous === undefined || previous.migratedFrom !== undefined ? fresh : { ...previous, training: settings, workers: replicas.workers };
+  const folder: OutputFolder = await prepareOutputFolder(out, folderOptions);
   await writeRunRecord(folder.work, record);
   let result;
   try {

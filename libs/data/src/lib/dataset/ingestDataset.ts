@@ -5,7 +5,7 @@ import { readDicomSeries } from '../dicom/readDicomSeries.js';
 import { scanDicomTree } from '../dicom/scanDicomTree.js';
 import type { DicomObjectInfo, DicomSeriesInfo, SkippedFile } from '../dicom/seriesTypes.js';
 import { pathExists } from '../fs/pathExists.js';
-import { prepareOutputFolder } from '../fs/prepareOutputFolder.js';
+import { checkOutputFolder, prepareOutputFolder } from '../fs/prepareOutputFolder.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { NiftiDatatype } from '../nifti/niftiDatatype.js';
 import { writeNifti } from '../nifti/writeNifti.js';
@@ -84,15 +84,18 @@ function settingsFrom(options: IngestOptions): IngestSettings {
 export async function ingestDataset(options: IngestOptions): Promise<IngestResult> {
   const settings = settingsFrom(options);
   const isOwn = async (path: string) => (await pathExists(join(path, MANIFEST_FILE))) || (await pathExists(join(path, 'cases')));
-  const folder = await prepareOutputFolder(resolve(options.out), {
+  const folderOptions = {
     kind: 'ingest',
     resumable: true,
     isOwn,
     ...(options.resume === true ? { resume: true } : {}),
     ...(options.overwrite === true ? { overwrite: true } : {}),
-  });
-  const out = folder.work;
+  };
+  // Refused before the scan; created only once the images could be read.
+  await checkOutputFolder(resolve(options.out), folderOptions);
   const scan = await scanDicomTree(settings.images, options.onScan ? { onProgress: options.onScan } : {});
+  const folder = await prepareOutputFolder(resolve(options.out), folderOptions);
+  const out = folder.work;
   const skipped: SkippedFile[] = [...scan.skipped];
   const dicomMasks: DicomObjectInfo[] = [...scan.others];
   const named = [];
