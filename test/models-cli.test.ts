@@ -70,6 +70,13 @@ describe('medseg train and predict', () => {
     expect(intoForeign.status).toBe(1);
     expect(intoForeign.err).toContain('is not empty and was not written by medseg');
     expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    // --overwrite trains a new run beside the old one and swaps it in: nothing of the old run is left.
+    writeFileSync(join(runDir, 'stale.txt'), 'from the old run');
+    const replaced = medseg(['train', '--dataset', dataset, '--out', runDir, '--epochs', '1', '--augment', 'light', '--overwrite', ...small]);
+    expect(replaced.status, replaced.err).toBe(0);
+    expect(existsSync(join(runDir, 'stale.txt'))).toBe(false);
+    expect((JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { commandLine: string[] }).commandLine).toContain('--overwrite');
+    expect(readdirSync(work).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
 
     const out = join(work, 'pred');
     const source = sharedPath('data/sts/dicom/STS_003/image');
