@@ -42,19 +42,25 @@ describe('medseg train and predict', () => {
     for (const file of ['best/weights.bin', 'last/optimizer.bin', 'last/state.json', 'last/config.json', 'log.jsonl']) expect(existsSync(join(runDir, file))).toBe(true);
 
     // The run record, filled from the real run: version, command line, case IDs of the dataset's splits.
-    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as Record<string, any>;
+    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as {
+      medsegVersion: string;
+      commandLine: string[];
+      commit: string | null;
+      runtime: Record<string, unknown>;
+      dataset: { caseIds: Record<string, string[]>; manifestSha256: string; modality: string };
+    };
     const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).stdout.trim();
-    expect(run['medsegVersion']).toBe(version);
-    expect(run['commandLine']).toEqual(['medseg', 'train', '--dataset', dataset, '--out', runDir, '--epochs', '1', '--augment', 'light', '--json', ...small]);
+    expect(run.medsegVersion).toBe(version);
+    expect(run.commandLine).toEqual(['medseg', 'train', '--dataset', dataset, '--out', runDir, '--epochs', '1', '--augment', 'light', '--json', ...small]);
     const manifestText = readFileSync(join(dataset, 'manifest.json'));
     const manifest = JSON.parse(manifestText.toString()) as { cases: { id: string; split: string; modality: string }[] };
     const ids = (split: string) => manifest.cases.filter((c) => c.split === split).map((c) => c.id);
-    expect(run['dataset']['caseIds']).toEqual({ train: ids('train'), val: ids('val'), test: ids('test') });
-    expect(run['dataset']['caseIds']['val']).toEqual(['STS_003']);
-    expect(run['dataset']['manifestSha256']).toBe(createHash('sha256').update(manifestText).digest('hex'));
-    expect(run['dataset']['modality']).toBe(manifest.cases[0]!.modality);
-    expect(run['runtime']).toMatchObject({ node: process.versions.node, backend: 'wasm' });
-    expect(run['commit'] === null || /^[0-9a-f]{40}$/.test(run['commit'] as string)).toBe(true);
+    expect(run.dataset.caseIds).toEqual({ train: ids('train'), val: ids('val'), test: ids('test') });
+    expect(run.dataset.caseIds['val']).toEqual(['STS_003']);
+    expect(run.dataset.manifestSha256).toBe(createHash('sha256').update(manifestText).digest('hex'));
+    expect(run.dataset.modality).toBe(manifest.cases[0]!.modality);
+    expect(run.runtime).toMatchObject({ node: process.versions.node, backend: 'wasm' });
+    expect(run.commit === null || /^[0-9a-f]{40}$/.test(run.commit)).toBe(true);
     const inCheckpoint = JSON.parse(readFileSync(join(runDir, 'best/config.json'), 'utf8')) as { run: unknown; sha256: Record<string, string> };
     expect(inCheckpoint.run).toEqual(run);
     expect(inCheckpoint.sha256['weights.bin']).toBe(createHash('sha256').update(readFileSync(join(runDir, 'best/weights.bin'))).digest('hex'));
@@ -134,8 +140,8 @@ print(json.dumps({
     const into = medseg(['predict', '--model', runDir, '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm']);
     expect(into.status).toBe(1);
     expect(into.err).toContain(`${out}: already holds the output of an earlier 'medseg predict'; pass --overwrite to replace it`);
-    const replaced = medseg(['predict', '--model', runDir, '--input', dataset, '--split', 'train', '--out', out, '--no-seg', '--backend', 'wasm', '--overwrite']);
-    expect(replaced.status, replaced.err).toBe(0);
+    const replacedPrediction = medseg(['predict', '--model', runDir, '--input', dataset, '--split', 'train', '--out', out, '--no-seg', '--backend', 'wasm', '--overwrite']);
+    expect(replacedPrediction.status, replacedPrediction.err).toBe(0);
     const now = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as { status: string; cases: { id: string }[] };
     expect(now.status).toBe('complete');
     expect(now.cases.map((c) => c.id)).toEqual(['STS_001', 'STS_002']);
