@@ -157,6 +157,16 @@ print(json.dumps({
     expect(mismatch.err).toMatch(/dataset-zscore: the dataset is normalised with .*zscore.*, the model .* was trained on .*percentile|dataset-zscore: the dataset is normalised with .*zscore.*, the model .* was trained on/);
     expect(existsSync(join(work, 'pred-zscore'))).toBe(false);
 
+    // A CT series for a model trained on MR: refused unless the user says so.
+    const ct = join(work, 'ct');
+    mkdirSync(ct);
+    symlinkSync(sharedPath('data/dicom/pydicom/test_files/CT_small.dcm'), join(ct, 'CT_small.dcm'));
+    const wrongModality = medseg(['predict', '--model', runDir, '--input', ct, '--out', join(work, 'pred-ct'), '--no-seg', '--backend', 'wasm']);
+    expect(wrongModality.status).toBe(1);
+    expect(wrongModality.err).toMatch(/is CT, the model .* was trained on MR; pass --allow-modality-mismatch/);
+    const allowed = medseg(['predict', '--model', runDir, '--input', ct, '--out', join(work, 'pred-ct-allowed'), '--no-seg', '--backend', 'wasm', '--allow-modality-mismatch']);
+    expect(allowed.status, allowed.err).toBe(0);
+
     // A run made the old way (no run.json, no record or checksums in its checkpoints) still predicts and resumes.
     const old = join(work, 'run-old');
     cpSync(runDir, old, { recursive: true });

@@ -65,7 +65,7 @@ describe('exact resume', () => {
       whole.dispose();
       // First batch, second batch, mid-epoch (epoch 2), and the last batch of epoch 1 (the abort is seen after
       // that epoch's validation and checkpoint: an interrupt during validation lands there).
-      const points: [number, number][] = workers === 1 ? [[0, 1], [0, 2], [1, 3], [0, 4]] : [[0, 2], [0, 4]];
+      const points: [number, number][] = workers === 1 ? [[0, 1], [0, 2], [1, 3], [0, 4]] : [[0, 2]];
       for (const [epoch, batch] of points) {
         const dir = await tmp(`cut-${epoch}-${batch}`);
         const unet = await buildUnet(model);
