@@ -11,8 +11,12 @@
 //
 // medseg is measured as `medseg train`/`predict` run it by default (one wasm thread), and, as a second row, with
 // `--workers 2` (the batch or slices shared with a replica in a worker thread: the way to use the second core).
+// A third medseg row runs inference through ONNX Runtime (onnxruntime-node, the graph `medseg export --format onnx`
+// writes and `predict --engine onnx` runs) with --replicas intra-op threads; its train column is a step whose frozen
+// encoder forward runs in ONNX Runtime and whose decoder stays in tfjs (one thread), against the 1-thread wasm row.
 // The last line, `speed: train X.XX, infer Y.YY`, is medseg/PyTorch with both on the 2 cores (medseg with
-// --replicas workers, PyTorch with 2 threads), the smaller of the two sizes' ratios. CPU ms per step (all
+// --replicas workers or ORT threads, PyTorch with 2 threads), the smaller of the two sizes' ratios; infer is the
+// best medseg engine's. CPU ms per step (all
 // threads) are printed too: on a shared machine they show the cost of a step independently of how busy the
 // cores are, and a single-thread PyTorch row gives a CPU-time ratio that the load on the machine does not distort.
 import { spawnSync } from 'node:child_process';
@@ -78,6 +82,8 @@ for (const size of String(values.sizes).split(',').map(Number)) {
   const replicas = Number(values.replicas);
   const parallel = replicas > 1 ? measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--workers', String(replicas), ...common], process.env) : medseg;
   if (replicas > 1) row(label, `medseg wasm, --workers ${replicas}`, parallel);
+  const ort = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--engine', 'onnx', '--workers', String(Math.max(replicas, 1)), ...common], process.env);
+  row(label, `medseg ONNX Runtime, ${Math.max(replicas, 1)} thr`, ort);
   const torch = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', label, '--threads', '2', ...common], peerEnv);
   row(label, `PyTorch ${torch.torch} ${torch.threads} threads`, torch);
   if (values['single-thread-peer']) {
@@ -85,15 +91,19 @@ for (const size of String(values.sizes).split(',').map(Number)) {
     // machine only this pair compares the engines rather than the scheduler.
     const single = measure(String(values.python), [join(here, 'speed_torch.py'), '--size', label, '--threads', '1', ...common], { ...peerEnv, OMP_NUM_THREADS: '1' });
     row(label, `PyTorch ${single.torch} 1 thread`, single);
+    const ortSingle = measure(process.execPath, [join(here, 'speed_medseg.mjs'), '--size', label, '--engine', 'onnx', '--workers', '1', ...common], process.env);
+    row(label, 'medseg ONNX Runtime, 1 thread', ortSingle);
+    console.log(`${label.padEnd(5)} ${'CPU-time ratio, ORT 1 vs 1'.padEnd(29)} ${'       -'}     ${num(single.infer_cpu_ms / ortSingle.infer_cpu_ms)}    (PyTorch CPU ms / ONNX Runtime CPU ms per batch)`);
     console.log(
       `${label.padEnd(5)} ${'CPU-time ratio, 1 vs 1 thread'.padEnd(29)} ${num(single.train_cpu_ms / medseg.train_cpu_ms)}     ` +
         `${num(single.infer_cpu_ms / medseg.infer_cpu_ms)}    (PyTorch CPU ms / medseg CPU ms per step)`,
     );
   }
   console.log(`${label.padEnd(5)} ${'ratio, medseg 1 thread'.padEnd(29)} ${num(medseg.train_img_s / torch.train_img_s)}     ${num(medseg.infer_img_s / torch.infer_img_s)}`);
-  const ratio = { train: parallel.train_img_s / torch.train_img_s, infer: parallel.infer_img_s / torch.infer_img_s };
+  console.log(`${label.padEnd(5)} ${`ratio, medseg --workers ${replicas}`.padEnd(29)} ${num(parallel.train_img_s / torch.train_img_s)}     ${num(parallel.infer_img_s / torch.infer_img_s)}  (both on 2 cores)`);
+  console.log(`${label.padEnd(5)} ${'ratio, ONNX Runtime'.padEnd(29)} ${'       -'}     ${num(ort.infer_img_s / torch.infer_img_s)}  (both on 2 cores; ORT-encoder train step ${num(ort.train_img_s / medseg.train_img_s)}x the 1-thread wasm step)`);
+  const ratio = { train: parallel.train_img_s / torch.train_img_s, infer: Math.max(parallel.infer_img_s, ort.infer_img_s) / torch.infer_img_s };
   ratios.push(ratio);
-  console.log(`${label.padEnd(5)} ${`ratio, medseg --workers ${replicas}`.padEnd(29)} ${num(ratio.train)}     ${num(ratio.infer)}  (both on 2 cores)`);
 }
 const worst = (/** @type {'train' | 'infer'} */ key) => Math.min(...ratios.map((r) => r[key]));
 console.log(`speed: train ${worst('train').toFixed(2)}, infer ${worst('infer').toFixed(2)}`);

@@ -8,6 +8,9 @@
 // thread per instance under Node): N - 1 replicas in worker threads (createReplicaPool) share each batch with
 // the main thread, which applies the share-weighted mean gradient (parallelBatchGradients); inference shares the
 // slices (predictSlicesParallel).
+// --engine onnx measures inference through ONNX Runtime (the graph `medseg export` writes, `predict --engine onnx`
+// runs) with --workers intra-op threads, and a training step whose frozen encoder forward runs in ONNX Runtime
+// (the encoder-only graph) while the decoder's forward and backward stay in tfjs (one thread).
 // Prints one JSON line: {"train_img_s", "infer_img_s", "train_ms", "infer_ms", "train_cpu_ms", ...}.
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
@@ -16,6 +19,10 @@ import * as tf from '@tensorflow/tfjs';
 import {
   batchGradients,
   buildUnet,
+  createOnnxEngine,
+  encodeOnnxModel,
+  loadOnnxRuntime,
+  unetOnnxGraph,
   createReplicaPool,
   FlatAdamOptimizer,
   parallelBatchGradients,
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5' },
     backend: { type: 'string', default: 'wasm' },
     workers: { type: 'string', default: '1' },
+    engine: { type: 'string', default: 'tfjs' },
   },
 });
 const size = Number(values.size);
@@ -54,14 +62,40 @@ const unet = await buildUnet({
 });
 const lossFn = segmentationLoss('dice+bce');
 const optimizer = new FlatAdamOptimizer(1e-3);
-const replicas = workers > 1 ? await createReplicaPool(unet, { replicas: workers - 1, backend: backend.name, loss: 'dice+bce' }) : undefined;
+const onnx = values.engine === 'onnx';
+const replicas = workers > 1 && !onnx ? await createReplicaPool(unet, { replicas: workers - 1, backend: backend.name, loss: 'dice+bce' }) : undefined;
 // Same data for every step: speed does not depend on the values (no data-dependent kernels in the network).
 // Grey slices, as trainUnet and predictSlices hand them to the network.
 const images = /** @type {Float32Array} */ (tf.randomUniform([batch, size, size], 0, 1, 'float32', 1).dataSync());
 const masks = Uint8Array.from(tf.randomUniform([batch, size, size], 0, 1, 'float32', 2).round().dataSync());
 const trainingBatch = { images, masks, count: batch, height: size, width: size };
 
+const engine = onnx ? await createOnnxEngine({ model: encodeOnnxModel(unetOnnxGraph(unet)), config: unet.config, threads: workers, source: 'bench' }) : undefined;
+const ort = onnx ? await loadOnnxRuntime() : undefined;
+const encoderSession = ort === undefined
+  ? undefined
+  : await ort.InferenceSession.create(encodeOnnxModel(unetOnnxGraph(unet, { part: 'features' })), { intraOpNumThreads: workers, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+
+/** A training step with the frozen encoder forward in ONNX Runtime, the decoder in tfjs (as batchGradients does it). */
+async function onnxEncoderTrainStep() {
+  if (ort === undefined || encoderSession === undefined) throw new Error('no ONNX Runtime');
+  const result = await encoderSession.run({ slices: new ort.Tensor('float32', images, [batch, size, size, 1]) });
+  const grads = tf.tidy(() => {
+    const features = encoderSession.outputNames.map((name) => {
+      const t = /** @type {import('onnxruntime-node').Tensor} */ (result[name]);
+      return tf.tensor4d(/** @type {Float32Array} */ (t.data), /** @type {[number, number, number, number]} */ (t.dims.map(Number)));
+    });
+    const y = tf.tensor4d(Float32Array.from(masks), [batch, size, size, 1]);
+    const { value, grads: g } = tf.variableGrads(() => lossFn(y, /** @type {tf.Tensor4D} */ (unet.decoder.apply(features, { training: true }))), unet.decoderVariables());
+    value.dataSync();
+    return g;
+  });
+  optimizer.applyGradients(/** @type {any} */ (grads));
+  tf.dispose(Object.values(grads));
+}
+
 async function trainStep() {
+  if (onnx) return onnxEncoderTrainStep();
   const grads = replicas === undefined
     ? tf.tidy(() => {
         const { value, grads: g } = batchGradients(unet, lossFn, trainingBatch);
@@ -74,7 +108,8 @@ async function trainStep() {
 }
 
 async function inferStep() {
-  if (replicas === undefined) predictSlices(unet, images, batch, { batchSize: batch });
+  if (engine !== undefined) await engine.predictSlices(images, batch, { batchSize: batch });
+  else if (replicas === undefined) predictSlices(unet, images, batch, { batchSize: batch });
   else await predictSlicesParallel(unet, replicas, images, batch, { batchSize: batch });
 }
 
@@ -100,6 +135,8 @@ async function timed(fn) {
 const train = await timed(trainStep);
 const infer = await timed(inferStep);
 await replicas?.close();
+await engine?.dispose();
+await encoderSession?.release();
 console.log(JSON.stringify({
   train_img_s: (batch * 1000) / train.wall,
   infer_img_s: (batch * 1000) / infer.wall,
@@ -109,5 +146,5 @@ console.log(JSON.stringify({
   infer_cpu_ms: infer.cpu,
   train_sys_ms: train.sys,
   infer_sys_ms: infer.sys,
-  backend: `${backend.description}${replicas === undefined ? '' : `, ${workers} data-parallel workers (main thread + ${workers - 1} replica threads)`}`,
+  backend: onnx ? `${engine?.description}; train: encoder in ONNX Runtime, decoder on ${backend.description}` : `${backend.description}${replicas === undefined ? '' : `, ${workers} data-parallel workers (main thread + ${workers - 1} replica threads)`}`,
 }));

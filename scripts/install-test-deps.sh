@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages that the tests use as independent oracles (pydicom, nibabel, scipy, scikit-image, dcmtk,
-# dciodvfy) and to render the HTML report (chromium). Idempotent: installs only what is missing.
+# dciodvfy, onnx.checker), to render the HTML report (chromium) and as the PACS for the DICOMweb tests (orthanc,
+# orthanc-dicomweb). Idempotent: installs only what is missing.
 set -euo pipefail
 packages=(
   python3-numpy python3-pydicom python3-gdcm python3-pil python3-nibabel python3-scipy python3-skimage
-  dcmtk dicom3tools chromium
+  python3-onnx dcmtk dicom3tools chromium orthanc orthanc-dicomweb
 )
 missing=()
 for p in "${packages[@]}"; do

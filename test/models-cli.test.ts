@@ -234,7 +234,7 @@ print(json.dumps({
   it('predicts with an ensemble: each voxel is foreground where both members agree on it, background where both do', () => {
     const predict = (name: string, models: string[], extra: string[] = []) => {
       const out = join(work, name);
-      const result = medseg(['predict', ...models.flatMap((m) => ['--model', m]), '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm', ...extra]);
+      const result = medseg(['predict', ...models.flatMap((m) => ['--model', m]), '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm', '--engine', 'tfjs', ...extra]);
       expect(result.status, result.err).toBe(0);
       return join(out, 'STS_003.nii.gz');
     };
@@ -242,7 +242,8 @@ print(json.dumps({
     const b = predict('ens-b', [join(work, 'run-sigint')]);
     const both = predict('ens-ab', [runDir, join(work, 'run-sigint')]);
     const twice = predict('ens-aa', [runDir, runDir]);
-    // Two workers share the slices of each member (and of the ensemble) without changing a voxel.
+    // Two workers share the slices of each member (and of the ensemble) without changing a voxel (tfjs replicas:
+    // ONNX Runtime would take the two cores as its own threads instead).
     const parallel = predict('ens-ab-workers', [runDir, join(work, 'run-sigint')], ['--workers', '2']);
     const record = JSON.parse(readFileSync(join(work, 'ens-ab/predictions.json'), 'utf8')) as { model: string[] };
     expect(record.model).toHaveLength(2);

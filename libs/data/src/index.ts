@@ -146,3 +146,18 @@ export type { PhantomStudyOptions, PhantomStudyPatient } from './lib/phantom/wri
 export { writePhantomStudy } from './lib/phantom/writePhantomStudy.js';
 export { deterministicUid } from './lib/phantom/deterministicUid.js';
 export { encodeDicomPart10 } from './lib/phantom/encodeDicomPart10.js';
+
+// -- DICOMweb (QIDO-RS, WADO-RS, STOW-RS) and series shards --
+export { DicomWebAuthError, DicomWebError, MultipartError } from './lib/dicomweb/dicomWebErrors.js';
+export type { DicomJson, DicomWebClientOptions, InstanceRef, SeriesRef, StoreResult } from './lib/dicomweb/dicomWebClient.js';
+export { DicomWebClient } from './lib/dicomweb/dicomWebClient.js';
+export type { RetryPolicy } from './lib/dicomweb/dicomWebRequest.js';
+export { DicomWebAuthEnv, dicomWebAuthorization } from './lib/dicomweb/dicomWebAuthorization.js';
+export type { MultipartPart } from './lib/dicomweb/multipartRelated.js';
+export { encodeMultipartRelated, multipartBoundary, parseMultipartRelated } from './lib/dicomweb/multipartRelated.js';
+export type { DicomWebSelection, RetrieveDicomWebOptions, RetrieveDicomWebResult, RetrieveProgress } from './lib/dicomweb/retrieveDicomWeb.js';
+export { retrieveDicomWeb } from './lib/dicomweb/retrieveDicomWeb.js';
+export type { StoreOutcome } from './lib/dicomweb/storeDicomFile.js';
+export { storeDicomFile } from './lib/dicomweb/storeDicomFile.js';
+export type { SeriesShard } from './lib/dicomweb/seriesShard.js';
+export { inShard, parseShard } from './lib/dicomweb/seriesShard.js';

@@ -1,7 +1,7 @@
 // -- models (encoders, U-Net, training, inference) --
 export type { BackboneSpec } from './lib/backbones.js';
 export { backbones, getBackbone } from './lib/backbones.js';
-export { EncoderWeightsError, ModelLoadError, ModelOptionsError, ReplicaError } from './lib/errors.js';
+export { EncoderWeightsError, EngineUnavailableError, ModelExportError, ModelLoadError, ModelOptionsError, ReplicaError } from './lib/errors.js';
 export type { EncoderWeightsSource, ResolveEncoderWeightsOptions } from './lib/encoder-weights.js';
 export { defaultCacheDir, resolveEncoderWeights } from './lib/encoder-weights.js';
 export type { Encoder, LoadEncoderOptions } from './lib/encoder.js';
@@ -35,8 +35,8 @@ export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';
 export type { DatasetSplit, LoadDatasetSlicesOptions } from './lib/dataset-slices.js';
 export { concatSliceSets, datasetCaseSplits, loadDatasetSlices } from './lib/dataset-slices.js';
 export { largestComponent } from './lib/largest-component.js';
-export type { PredictVolumeOptions, SliceModel } from './lib/predict-volume.js';
-export { predictVolume, tfjsSliceModel } from './lib/predict-volume.js';
+export type { PredictVolumeOptions } from './lib/predict-volume.js';
+export { predictVolume } from './lib/predict-volume.js';
 
 // -- backend --
 export type { BackendChoice, BackendName, SelectedBackend } from './lib/backend/selectBackend.js';
@@ -68,3 +68,20 @@ export { gitCommit } from './lib/git-commit.js';
 export type { StartedReplicas } from './lib/data-parallel/start-replicas.js';
 export { startReplicas } from './lib/data-parallel/start-replicas.js';
 export { trainingCurvesSvg } from './lib/training-curves.js';
+// -- engines and export (ONNX) --
+export type { EngineName, SliceEngine } from './lib/engine/slice-engine.js';
+export { engineChoices, isSliceEngine } from './lib/engine/slice-engine.js';
+export { tfjsEngine } from './lib/engine/tfjs-engine.js';
+export type { CreateOnnxEngineOptions } from './lib/engine/onnx-engine.js';
+export { createOnnxEngine, loadOnnxRuntime, onnxRuntimeAvailable } from './lib/engine/onnx-engine.js';
+export type { SelectEngineOptions, SelectedEngines } from './lib/engine/select-engine.js';
+export { selectPredictionEngines } from './lib/engine/select-engine.js';
+export { openOnnxExport } from './lib/engine/open-onnx-export.js';
+export type { OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo, UnetOnnxGraphOptions } from './lib/export/onnx-graph.js';
+export { onnxInputName, onnxOpset, onnxOutputName, unetOnnxGraph } from './lib/export/onnx-graph.js';
+export type { EncodeOnnxOptions, OnnxModelSummary } from './lib/export/write-onnx.js';
+export { decodeOnnxSummary, encodeOnnxModel } from './lib/export/write-onnx.js';
+export type { ExportedMember, MedsegModelDescription, OnnxExport } from './lib/export/medseg-model.js';
+export { describeOnnxExport, medsegModelFile, onnxModelFile, readOnnxExport } from './lib/export/medseg-model.js';
+export type { ExportOnnxOptions, ExportOnnxResult } from './lib/export/export-onnx.js';
+export { exportOnnx, onnxExportOf, resolveRunCheckpoint } from './lib/export/export-onnx.js';

@@ -8,6 +8,8 @@ import { predictCommand } from './predict.js';
 import { evalCommand } from './eval.js';
 import { phantomCommand } from './phantom.js';
 import { demoCommand } from './demo.js';
+import { exportCommand } from './export.js';
+import { serveCommand } from './serve.js';
 
 // One file per command in this folder; add yours to the list (order = `medseg --help` order).
-export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, trainCommand, predictCommand, evalCommand, phantomCommand, demoCommand];
+export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, trainCommand, predictCommand, evalCommand, exportCommand, serveCommand, phantomCommand, demoCommand];

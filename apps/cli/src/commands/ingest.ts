@@ -3,6 +3,8 @@ import { type IngestProgress, ingestDataset } from '@medseg/data';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
+import { addDicomWebOptions, dicomWebInput } from '../dicomweb.js';
+import { UsageError } from '../errors.js';
 import { integer, positive, share } from '../options.js';
 import { createProgress } from '../progress.js';
 
@@ -17,8 +19,8 @@ export const ingestCommand: CommandModule = {
   name: 'ingest',
   summary: 'Turn DICOM series and their masks into a dataset folder (manifest, arrays, previews)',
   configure: (command: Command) =>
-    command
-      .requiredOption('--images <dir>', 'DICOM file or folder tree; RTSTRUCT/SEG objects in it are paired by reference')
+    addDicomWebOptions(command)
+      .option('--images <dir>', 'DICOM file or folder tree; RTSTRUCT/SEG objects in it are paired by reference (or --dicomweb)')
       .requiredOption('--out <dir>', 'dataset folder to write')
       .option('--resume', 'continue an earlier (interrupted) ingest into --out, reusing its finished cases')
       .option('--overwrite', 'replace the dataset in --out (written beside it, then swapped in)')
@@ -37,9 +39,12 @@ export const ingestCommand: CommandModule = {
       .option('--json', 'print the manifest summary as JSON'),
   async run(_args, options, context: CliContext) {
     const spacing = options['spacing'] as number | undefined;
+    if ((options['images'] === undefined) === (options['dicomweb'] === undefined)) throw new UsageError('give one of --images DIR or --dicomweb URL');
+    // From a DICOMweb server: its series (and the RTSTRUCT/SEG of their studies) into the cache, then as a folder.
+    const remote = options['dicomweb'] === undefined ? undefined : await dicomWebInput(options, context, { masks: true });
     let progress: ReturnType<typeof createProgress> | undefined;
     const result = await ingestDataset({
-      images: resolve(context.cwd, String(options['images'])),
+      images: remote?.folder ?? resolve(context.cwd, String(options['images'])),
       out: resolve(context.cwd, String(options['out'])),
       resume: options['resume'] === true,
       overwrite: options['overwrite'] === true,
@@ -65,7 +70,8 @@ export const ingestCommand: CommandModule = {
     const { manifest } = result;
     for (const skipped of manifest.skipped) writeLine(context.stderr, `medseg: skipped ${skipped.path}: ${skipped.reason}`);
     if (options['json']) {
-      writeLine(context.stdout, JSON.stringify({ out: String(options['out']), cases: manifest.cases.length, written: result.written, reused: result.reused, splits: manifest.splits, classes: manifest.classes, skipped: manifest.skipped }, null, 2));
+      const dicomweb = remote === undefined ? {} : { dicomweb: { series: remote.series.length, instances: remote.instances, fetched: remote.fetched, reused: remote.reused, failed: remote.failed } };
+      writeLine(context.stdout, JSON.stringify({ out: String(options['out']), cases: manifest.cases.length, written: result.written, reused: result.reused, splits: manifest.splits, classes: manifest.classes, skipped: manifest.skipped, ...dicomweb }, null, 2));
     } else {
       writeLine(context.stdout, `dataset: ${String(options['out'])}`);
       writeLine(context.stdout, `cases: ${manifest.cases.length} (${result.written} written, ${result.reused} reused); splits: train ${manifest.splits.train}, val ${manifest.splits.val}, test ${manifest.splits.test}`);
@@ -73,6 +79,7 @@ export const ingestCommand: CommandModule = {
       writeLine(context.stdout, `classes: ${(described.length > 0 ? described : manifest.classes.slice(1)).join(', ')}`);
       if (manifest.skipped.length > 0) writeLine(context.stdout, `skipped: ${manifest.skipped.length} input(s), listed in manifest.json`);
     }
-    return manifest.cases.length === 0 ? ExitCode.Failure : ExitCode.Ok;
+    // Instances that did not arrive leave the dataset short of what was asked: fail, so that the rerun is made.
+    return manifest.cases.length === 0 || (remote?.failed.length ?? 0) > 0 ? ExitCode.Failure : ExitCode.Ok;
   },
 };

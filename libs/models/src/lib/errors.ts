@@ -11,3 +11,9 @@ export class EncoderWeightsError extends MedsegError {}
 
 /** A data-parallel replica (a worker thread) that failed to start or to answer. */
 export class ReplicaError extends MedsegError {}
+
+/** A model that cannot be written in the asked format (a layer without an export, members that cannot share a graph). */
+export class ModelExportError extends MedsegError {}
+
+/** An inference engine that was asked for but cannot run here (onnxruntime-node not installed). */
+export class EngineUnavailableError extends MedsegError {}

@@ -1,40 +1,14 @@
 import type { Volume } from '@medseg/data';
-import { predictSlicesParallel } from './data-parallel/parallel-predict.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
+import { isSliceEngine, type SliceEngine } from './engine/slice-engine.js';
+import { tfjsEngine } from './engine/tfjs-engine.js';
 import { ModelOptionsError } from './errors.js';
 import { largestComponent } from './largest-component.js';
-import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
+import { probabilitiesToLabels } from './predict-slices.js';
 import { resizeBilinear } from './resize.js';
 import { volumeSliceStack } from './slice-context.js';
 import type { Unet } from './unet.js';
 import { outputChannels } from './decoder.js';
-
-/**
- * A network as predictVolume uses it: slices at its input size in, channels-last probabilities out. The TF.js
- * U-Net is one (tfjsSliceModel); another engine (ONNX Runtime) can be another, and the resizing, ensembling,
- * threshold and cleanup around it stay the same.
- */
-export interface SliceModel {
-  readonly inputSize: number;
-  /** Foreground classes (1: one sigmoid channel; more: softmax over classes + 1). */
-  readonly classes: number;
-  readonly contextSlices: number;
-  /** Probabilities [count, size, size, channels] of `count` slices as volumeSliceStack gives them. */
-  predictSlices(input: Float32Array, count: number, options: { batchSize: number; tta?: boolean }): Promise<Float32Array>;
-}
-
-/** The TF.js U-Net as a SliceModel, on this thread or shared with its replicas. */
-export function tfjsSliceModel(unet: Unet, replicas?: ReplicaPool): SliceModel {
-  return {
-    inputSize: unet.config.inputSize,
-    classes: unet.config.classes,
-    contextSlices: unet.config.contextSlices ?? 0,
-    predictSlices: async (input, count, options) =>
-      replicas === undefined ? predictSlices(unet, input, count, options) : await predictSlicesParallel(unet, replicas, input, count, options),
-  };
-}
-
-const isUnet = (model: Unet | SliceModel): model is Unet => 'decoder' in model;
 
 export interface PredictVolumeOptions {
   /** Slices per forward pass. */
@@ -56,19 +30,18 @@ export interface PredictVolumeOptions {
  *
  * Given several networks (an ensemble, as nnU-Net averages its cross-validation folds), the label map comes
  * from the mean of their probabilities on the source grid, so members may differ in input size.
+ *
+ * A member is a tfjs Unet (run by predictSlices, with its replicas when given) or any SliceEngine (ONNX Runtime):
+ * everything but the per-batch forward pass is this function's, whichever engine runs.
  */
-export async function predictVolume(
-  model: Unet | SliceModel | readonly (Unet | SliceModel)[],
-  image: Volume<Float32Array>,
-  options: PredictVolumeOptions = {},
-): Promise<Volume<Uint8Array>> {
-  const given: readonly (Unet | SliceModel)[] = Array.isArray(model) ? model : [model as Unet | SliceModel];
-  if (given.length === 0) throw new ModelOptionsError('predictVolume: no model given');
-  const unets = given.map((m, i) => (isUnet(m) ? tfjsSliceModel(m, options.replicas?.[i]) : m));
-  const channels = outputChannels(unets[0]!.classes);
+export async function predictVolume(model: Unet | SliceEngine | readonly (Unet | SliceEngine)[], image: Volume<Float32Array>, options: PredictVolumeOptions = {}): Promise<Volume<Uint8Array>> {
+  const members: readonly (Unet | SliceEngine)[] = Array.isArray(model) ? model : [model as Unet | SliceEngine];
+  const unets: readonly SliceEngine[] = members.map((m, i) => (isSliceEngine(m) ? m : tfjsEngine(m, options.replicas?.[i])));
+  if (unets.length === 0) throw new ModelOptionsError('predictVolume: no model given');
+  const channels = outputChannels(unets[0]!.config.classes);
   for (const [i, unet] of unets.entries()) {
-    if (outputChannels(unet.classes) !== channels) {
-      throw new ModelOptionsError(`predictVolume: ensemble member ${i + 1} predicts ${unet.classes} class(es), member 1 ${unets[0]!.classes}`);
+    if (outputChannels(unet.config.classes) !== channels) {
+      throw new ModelOptionsError(`predictVolume: ensemble member ${i + 1} predicts ${unet.config.classes} class(es), member 1 ${unets[0]!.config.classes}`);
     }
   }
   const [w, h, d] = image.shape;
@@ -81,14 +54,14 @@ export async function predictVolume(
 }
 
 /** Adds one network's channels-last probabilities, resized back to the volume's grid, into `sum`. */
-async function addSourceGridProbabilities(model: SliceModel, image: Volume<Float32Array>, options: PredictVolumeOptions, sum: Float32Array): Promise<void> {
+async function addSourceGridProbabilities(unet: SliceEngine, image: Volume<Float32Array>, options: PredictVolumeOptions, sum: Float32Array): Promise<void> {
   const [w, h, d] = image.shape;
-  const size = model.inputSize;
+  const size = unet.config.inputSize;
   const plane = size * size;
-  const channels = outputChannels(model.classes);
-  const input = volumeSliceStack(image, size, model.contextSlices);
+  const channels = outputChannels(unet.config.classes);
+  const input = volumeSliceStack(image, size, unet.config.contextSlices ?? 0);
   const slicesOptions = { batchSize: options.batchSize ?? 8, ...(options.tta === undefined ? {} : { tta: options.tta }) };
-  const probs = await model.predictSlices(input, d, slicesOptions);
+  const probs = await unet.predictSlices(input, d, slicesOptions);
   const channel = new Float32Array(plane);
   const resizedBack = new Float32Array(w * h);
   for (let z = 0; z < d; z++) {

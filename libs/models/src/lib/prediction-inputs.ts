@@ -32,12 +32,21 @@ export interface PredictionInput {
  * Series of a DICOM tree, normalised as the training data was, each with its case id; an unreadable series is
  * reported through `skip` and the others go on.
  */
-export async function* dicomPredictionInputs(input: string, normalization: NormalizationSpec | null, skip: (path: string, reason: string) => void): AsyncGenerator<PredictionInput> {
+export async function* dicomPredictionInputs(
+  input: string,
+  normalization: NormalizationSpec | null,
+  skip: (path: string, reason: string) => void,
+  keep: (seriesInstanceUid: string) => boolean = () => true,
+  seriesPerPatient?: ReadonlyMap<string, number>,
+): AsyncGenerator<PredictionInput> {
   const scan = await scanDicomTree(input);
   for (const file of scan.skipped) skip(file.path, file.reason);
-  const perPatient = new Map<string, number>();
-  for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
+  // A shard of a PACS holds only its own series: the server's count per patient names cases as the whole run would.
+  const perPatient = new Map<string, number>(seriesPerPatient);
+  if (seriesPerPatient === undefined) for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
   for (const [i, info] of scan.series.entries()) {
+    // A shard's series; the case ids above were counted over the whole input, so they agree across shards.
+    if (!keep(info.seriesInstanceUid)) continue;
     let input: PredictionInput;
     try {
       const series = await readDicomSeries(info);

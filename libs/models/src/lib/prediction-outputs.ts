@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { medsegVersion, NiftiDatatype, renderOverlayPng, segSourceFromSeries, type Volume, writeDicomSeg, writeFileAtomic, writeNifti } from '@medseg/data';
+import { medsegVersion, NiftiDatatype, type StoreOutcome, renderOverlayPng, segSourceFromSeries, type Volume, writeDicomSeg, writeFileAtomic, writeNifti } from '@medseg/data';
 import type { PredictionInput } from './prediction-inputs.js';
 import type { RunClass } from './run-record-schema.js';
 import type { UnetConfig } from './unet.js';
@@ -9,6 +9,8 @@ export interface PredictedCase {
   readonly seriesInstanceUid: string;
   readonly foregroundVoxels: number;
   readonly files: { readonly nifti: string; readonly seg?: string; readonly png: readonly string[] };
+  /** With a DICOMweb store: what the server did with the SEG. */
+  readonly store?: StoreOutcome;
 }
 
 /** The label map of one case as NIfTI, PNG overlays of its foreground slices, and a DICOM SEG when the source series is at hand. */

@@ -1,6 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { type CrossValidationFold, type DatasetManifest, medsegVersion, pathExists, prepareOutputFolder, readDatasetManifest, writeFileAtomic } from '@medseg/data';
+import {
+  type CrossValidationFold,
+  type DatasetManifest,
+  type DicomWebClient,
+  inShard,
+  medsegVersion,
+  pathExists,
+  prepareOutputFolder,
+  readDatasetManifest,
+  type SeriesShard,
+  type StoreOutcome,
+  storeDicomFile,
+  writeFileAtomic,
+} from '@medseg/data';
+import { type SelectedEngines, selectPredictionEngines } from './engine/select-engine.js';
+import type { EngineName } from './engine/slice-engine.js';
+import { readOnnxExport } from './export/medseg-model.js';
 import { type BackendChoice, type SelectedBackend, selectBackend } from './backend/selectBackend.js';
 import { type CheckpointContents, checkpointFolder, loadCheckpoint } from './checkpoint.js';
 import { startReplicas } from './data-parallel/start-replicas.js';
@@ -35,6 +51,20 @@ export interface RunPredictionOptions {
   /** Predict series of another modality than the training data's (refused otherwise). */
   readonly allowModalityMismatch?: boolean;
   readonly commandLine?: readonly string[] | undefined;
+  /** Forward pass: ONNX Runtime, tfjs, or auto (onnx when onnxruntime-node loads and every member exports). */
+  readonly engine?: EngineName | 'auto';
+  /** Predict only the series of this shard (by SeriesInstanceUID hash). */
+  readonly shard?: SeriesShard | undefined;
+  /** DICOM input: image series per PatientID over the whole input (a DICOMweb shard names cases as the whole run would). */
+  readonly seriesPerPatient?: ReadonlyMap<string, number> | undefined;
+  /** Inputs already known to be missing (a DICOMweb retrieval's failures), listed as skipped. */
+  readonly skipped?: readonly { path: string; reason: string }[];
+  /** What predictions.json records as the input (a DICOMweb URL), instead of the folder read. */
+  readonly inputLabel?: string | undefined;
+  /** Send each DICOM SEG to this DICOMweb server with STOW-RS (the outcome is recorded per case). */
+  readonly store?: DicomWebClient | undefined;
+  /** For predictions.json: the STOW-RS base URL. */
+  readonly storeUrl?: string | undefined;
 }
 
 export type RunPredictionEvent =
@@ -43,6 +73,8 @@ export type RunPredictionEvent =
   | { type: 'fold'; split: PredictionSplit; fold: CrossValidationFold }
   | { type: 'skipped'; path: string; reason: string }
   | { type: 'case-start'; id: string }
+  | { type: 'engine'; description: string }
+  | { type: 'stored'; id: string; outcome: StoreOutcome; file: string }
   | { type: 'case'; result: PredictedCase }
   | { type: 'note'; message: string };
 
@@ -73,6 +105,11 @@ export interface RunPredictionResult {
 export async function resolveCheckpoint(model: string): Promise<string> {
   for (const candidate of [join(model, 'best'), join(model, 'last'), model]) {
     if ((await checkpointFolder(candidate)) !== null) return candidate;
+  }
+  // An ONNX file from elsewhere is refused by readOnnxExport (no medseg-model.json); a medseg export names its run.
+  if (model.endsWith('.onnx') || (await pathExists(join(model, 'model.onnx')))) {
+    const { description } = await readOnnxExport(model);
+    throw new ModelOptionsError(`an ONNX export; predict takes the run it came from (${description.provenance.members.map((m) => m.checkpoint).join(', ')}) with --engine onnx`, { path: model });
   }
   throw new ModelLoadError('not a training run or checkpoint folder (no best/, last/ or state.json)', { path: model });
 }
@@ -152,6 +189,7 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
   const members = await loadMembers(checkpoints);
   const unets = members.map((m) => m.contents.unet);
   let pools;
+  let engines: SelectedEngines | undefined;
   try {
     const record = members[0]!.record;
     for (const m of members) {
@@ -165,7 +203,8 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
     const split = options.split ?? 'all';
     const fold = isDataset && (split === 'train' || split === 'val') ? memberFold(members) : undefined;
     if (fold !== undefined) onEvent({ type: 'fold', split, fold });
-    const skipped: { path: string; reason: string }[] = [];
+    const skipped: { path: string; reason: string }[] = [...(options.skipped ?? [])];
+    const keep = (uid: string) => options.shard === undefined || inShard(uid, options.shard);
     const skip = (path: string, reason: string) => {
       skipped.push({ path, reason });
       onEvent({ type: 'skipped', path, reason });
@@ -173,11 +212,14 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
     const note = (message: string) => onEvent({ type: 'note', message });
     const inputs =
       manifest === undefined
-        ? dicomPredictionInputs(input, record.dataset.normalization, skip)
-        : datasetPredictionInputs(input, manifest, datasetSplitCases(manifest, split, fold), note);
+        ? dicomPredictionInputs(input, record.dataset.normalization, skip, keep, options.seriesPerPatient)
+        : datasetPredictionInputs(input, manifest, datasetSplitCases(manifest, split, fold).filter((c) => keep(c.seriesInstanceUid)), note);
     const predictOptions = { batchSize: options.batchSize ?? 8, tta: options.tta === true, threshold: options.threshold ?? 0.5, largestComponent: options.largestComponent === true };
     const folder = await prepareOutputFolder(out, { kind: 'predict', ...(options.overwrite === true ? { overwrite: true } : {}) });
-    const replicas = await startReplicas(unets, options.workers ?? 1, backend.name, record.training.loss);
+    engines = await selectPredictionEngines(members.map((m) => ({ checkpoint: m.checkpoint, contents: m.contents })), { engine: options.engine ?? 'auto', threads: options.workers ?? 1 });
+    onEvent({ type: 'engine', description: engines.description });
+    // ONNX Runtime takes the workers as its own threads; tfjs shares the slices with replicas.
+    const replicas = engines.engine === 'tfjs' ? await startReplicas(unets, options.workers ?? 1, backend.name, record.training.loss) : { pools: undefined, workers: options.workers ?? 1, note: undefined };
     pools = replicas.pools;
     if (replicas.note !== undefined) note(replicas.note);
     const cases: PredictedCase[] = [];
@@ -188,9 +230,11 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       model: checkpoints.length === 1 ? checkpoints[0]! : [...checkpoints],
       // Relative to the prediction folder, so that moving both together (or swapping in an --overwrite) keeps the link.
       runs: members.map((m) => (m.run === null ? null : relative(out, m.run))),
-      input,
+      input: options.inputLabel ?? input,
+      ...(options.shard === undefined ? {} : { shard: options.shard }),
+      ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
       ...(manifest === undefined ? {} : { inputManifestSha256: sha256Hex(await readFile(join(input, 'manifest.json'))) }),
-      settings: { ...predictOptions, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
+      settings: { ...predictOptions, engine: engines.engine, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
       cases,
       skipped,
     };
@@ -206,9 +250,14 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
         });
       }
       onEvent({ type: 'case-start', id: caseInput.id });
-      const labels = await predictVolume(unets, caseInput.image, { ...predictOptions, ...(pools === undefined ? {} : { replicas: pools }) });
+      const labels = await predictVolume(engines.members, caseInput.image, { ...predictOptions, ...(pools === undefined ? {} : { replicas: pools }) });
       slices += caseInput.image.shape[2];
-      const result = await writePredictionOutputs(folder.work, caseInput, labels, unets[0]!.config, record.dataset.classes, options.seg !== false);
+      let result = await writePredictionOutputs(folder.work, caseInput, labels, unets[0]!.config, record.dataset.classes, options.seg !== false);
+      if (options.store !== undefined && result.files.seg !== undefined) {
+        const outcome = await storeDicomFile(options.store, join(folder.work, result.files.seg));
+        result = { ...result, store: outcome };
+        onEvent({ type: 'stored', id: result.id, outcome, file: join(out, result.files.seg!) });
+      }
       cases.push(result);
       onEvent({ type: 'case', result });
     }
@@ -217,6 +266,7 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
     await folder.commit();
     return { record: { ...base, status: 'complete' }, backend, checkpoints, slices, seconds };
   } finally {
+    await engines?.dispose();
     for (const unet of unets) unet.dispose();
     await Promise.all((pools ?? []).map((pool) => pool.close()));
   }

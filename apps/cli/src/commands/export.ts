@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { exportOnnx, selectBackend } from '@medseg/models';
+import { exportWebSite } from '@medseg/web';
+import type { CommandModule } from '../command.js';
+import { fraction } from '../options.js';
+import { type CliContext, ExitCode, writeLine } from '../context.js';
+import { serveUntilInterrupted } from './serve.js';
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+
+/** Formats `medseg export` writes. */
+export const exportFormats: readonly string[] = ['onnx', 'web'];
+
+async function runOnnx(models: string[], out: string, options: Record<string, unknown>, context: CliContext): Promise<ExitCode> {
+  // Folding BatchNormalization reads the weights through tfjs: any backend computes the same float32 products.
+  await selectBackend('auto');
+  const result = await exportOnnx({ models, out, threshold: options['threshold'] as number, overwrite: options['overwrite'] === true });
+  const { description } = result;
+  if (options['json'] === true) {
+    writeLine(context.stdout, JSON.stringify({ files: result.files, bytes: result.bytes, description }, null, 2));
+  } else {
+    writeLine(context.stdout, `exported ${models.length === 1 ? models[0] : `an ensemble of ${models.length}`} to ${out}`);
+    writeLine(context.stdout, `  ${result.files.model}: ONNX opset ${description.model.opset}, ${mib(result.bytes)}, input ${description.input.name} [${description.input.shape.join(', ')}] NHWC, output ${description.output.name} [${description.output.shape.join(', ')}] ${description.output.activation}`);
+    writeLine(context.stdout, `  ${result.files.description}: preprocessing, classes (${description.classes.join(', ')}), threshold ${description.postprocessing.threshold}, provenance`);
+  }
+  return ExitCode.Ok;
+}
+
+export const exportCommand: CommandModule = {
+  name: 'export',
+  summary: 'Export a trained model for use outside medseg: ONNX (model.onnx + medseg-model.json), or a static web page that segments DICOM in the browser',
+  configure: (command: Command) =>
+    command
+      .requiredOption('--model <dirs...>', 'training run folder (uses best/, else last/) or a checkpoint folder; several make an ensemble')
+      .addOption(new Option('--format <format>', 'what to write').choices([...exportFormats]).makeOptionMandatory())
+      .requiredOption('--out <dir>', 'output folder (onnx: model.onnx, medseg-model.json; web: index.html, medseg-web.js, medseg-model.json, model/)')
+      .option('--threshold <p>', 'foreground probability threshold (one class)', fraction, 0.5)
+      .option('--modality <name>', "web: series modality the page accepts (default: the training dataset's)")
+      .option('--overwrite', 'replace an existing export in the output folder')
+      .option('--serve', 'web: then serve the site on http://127.0.0.1 until interrupted')
+      .option('--port <n>', 'port for --serve (0: a free one)', (v) => Number.parseInt(v, 10), 8080)
+      .option('--json', 'machine-readable summary'),
+  run: async (_args, options, context) => {
+    const models = (options['model'] as string[]).map((m) => resolve(context.cwd, m));
+    const out = resolve(context.cwd, options['out'] as string);
+    if (options['format'] === 'onnx') return runOnnx(models, out, options, context);
+    const result = await exportWebSite({
+      models,
+      out,
+      threshold: options['threshold'] as number,
+      ...(options['modality'] === undefined ? {} : { modality: options['modality'] as string }),
+      overwrite: options['overwrite'] === true,
+    });
+    if (options['json'] === true) {
+      const { manifest, ...summary } = result;
+      writeLine(context.stdout, JSON.stringify({ ...summary, classes: manifest.classes, modality: manifest.preprocessing.modality ?? null }, null, 2));
+    } else {
+      writeLine(context.stdout, `wrote ${result.out}: ${result.files.length} files, ${mib(result.totalBytes)} (script ${mib(result.bundleBytes)}, model ${mib(result.modelBytes)})`);
+      writeLine(context.stdout, `  accepts ${result.manifest.preprocessing.modality ?? 'any'} series; classes ${result.manifest.classes.slice(1).join(', ')}; open index.html from any static web server, or: medseg serve ${result.out}`);
+    }
+    if (options['serve'] === true) return serveUntilInterrupted(result.out, options['port'] as number, context);
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,3 @@
+import { medsegVitestConfig } from '../../vitest.shared.js';
+
+export default medsegVitestConfig();
