@@ -1,6 +1,6 @@
 // @ts-check
 // One medseg measurement for `npm run bench:speed` (bench/speed.mjs runs it in a fresh process per size):
-// the U-Net of @medseg/models (MobileNet v1 a0.25 frozen encoder, U-Net decoder) on the wasm backend, timed
+// the U-Net of @medseg/models (frozen ImageNet encoder, `--encoder NAME`, default the registry's; U-Net decoder) on the wasm backend, timed
 // for a training step exactly as trainUnet takes it (batchGradients: frozen encoder features outside the tape in
 // inference mode, variableGrads over the decoder; then FlatAdamOptimizer) and for inference (predictSlices).
 //
@@ -24,6 +24,7 @@ import {
   loadOnnxRuntime,
   unetOnnxGraph,
   createReplicaPool,
+  defaultBackboneName,
   FlatAdamOptimizer,
   parallelBatchGradients,
   predictSlices,
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     workers: { type: 'string', default: '1' },
     engine: { type: 'string', default: 'tfjs' },
+    encoder: { type: 'string', default: defaultBackboneName },
   },
 });
 const size = Number(values.size);
@@ -53,8 +55,10 @@ const sharedRoot = process.env['MEDSEG_SHARED'] ?? resolve(fileURLToPath(import.
 
 const backend = await selectBackend(/** @type {import('@medseg/models').BackendChoice} */ (values.backend));
 const unet = await buildUnet({
-  backbone: 'mobilenet_v1_0.25',
-  encoderWeights: resolve(sharedRoot, 'weights/mobilenet_v1_0.25_224'),
+  backbone: String(values.encoder),
+  // The ImageNet weights from ../shared/weights, found by the registry's folder names.
+  encoderWeights: 'imagenet',
+  weightsOptions: { weightsDir: resolve(sharedRoot, 'weights') },
   inputSize: size,
   decoderFilters: String(values.filters).split(',').map(Number),
   intensityRange: [0, 1],
@@ -146,5 +150,6 @@ console.log(JSON.stringify({
   infer_cpu_ms: infer.cpu,
   train_sys_ms: train.sys,
   infer_sys_ms: infer.sys,
+  encoder: values.encoder,
   backend: onnx ? `${engine?.description}; train: encoder in ONNX Runtime, decoder on ${backend.description}` : `${backend.description}${replicas === undefined ? '' : `, ${workers} data-parallel workers (main thread + ${workers - 1} replica threads)`}`,
 }));

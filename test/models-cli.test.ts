@@ -319,4 +319,33 @@ print(json.dumps({'agreeFg': int((a & b).sum()), 'agreeBg': int((~a & ~b).sum())
     expect(record.skipped[0]!.reason).toMatch(/not predicted: malformed DICOM data set/);
     expect(existsSync(join(out, 'STS_003.nii.gz'))).toBe(true);
   });
+
+  it('predict: a 300-character PatientID gets a bounded name and the other series is still predicted (issue 17, 8)', () => {
+    const tree = join(work, 'long-id');
+    const jobs = [{ op: 'series', src: sharedPath('data/sts/dicom/STS_004/image'), out: join(tree, 'long'), set: [['00100020', 'LO', 'P'.repeat(300)]] }];
+    const made = spawnSync(debianPython, [join(repoRoot, 'test/support/hostile_inputs.py'), JSON.stringify(jobs)], { encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    symlinkSync(sharedPath('data/sts/dicom/STS_003/image'), join(tree, 'good'));
+    const out = join(work, 'pred-long');
+    const result = medseg(['predict', '--model', runDir, '--input', tree, '--out', out, '--no-seg', '--backend', 'wasm']);
+    expect(result.status, result.err).toBe(0);
+    const record = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as { cases: { id: string }[] };
+    expect(record.cases.map((c) => c.id).sort()).toEqual(['P'.repeat(64), 'STS_003']);
+    expect(existsSync(join(out, `${'P'.repeat(64)}.nii.gz`))).toBe(true);
+  });
+
+  it('predict: a dataset whose case id climbs out of --out is refused before anything is written (issue 17, 1)', () => {
+    const hostile = join(work, 'hostile-ds');
+    mkdirSync(hostile);
+    symlinkSync(join(dataset, 'cases'), join(hostile, 'cases'));
+    const manifest = JSON.parse(readFileSync(join(dataset, 'manifest.json'), 'utf8')) as { cases: { id: string }[] };
+    manifest.cases[0]!.id = '../../escaped';
+    writeFileSync(join(hostile, 'manifest.json'), JSON.stringify(manifest));
+    const out = join(work, 'nest', 'pred-hostile');
+    const result = medseg(['predict', '--model', runDir, '--input', hostile, '--out', out, '--no-seg', '--backend', 'wasm']);
+    expect(result.status).toBe(1);
+    expect(result.err).toContain(`${join(hostile, 'manifest.json')}: cases[0].id "../../escaped" is not a safe case ID`);
+    expect(existsSync(join(work, 'escaped.nii.gz'))).toBe(false);
+    expect(existsSync(join(work, 'nest', 'escaped.nii.gz'))).toBe(false);
+  });
 });

@@ -18,6 +18,12 @@ export interface CliContext {
 export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Writes one line of output. Control characters other than newlines and tabs (ANSI escapes, carriage returns,
+ * bidi overrides) are replaced: text from files never moves the cursor or clears the screen. Data strings that
+ * could hold newlines go through `printable` where they are formatted, so they cannot forge lines either.
+ */
 export function writeLine(stream: Writable, text = ''): void {
-  stream.write(`${text}\n`);
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  stream.write(`${text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?')}\n`);
 }

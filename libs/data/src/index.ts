@@ -5,6 +5,22 @@ export type { Vec3, VoxelArray, Volume } from './lib/volume.js';
 export { lpsToVoxelMatrix, voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasMatrix } from './lib/volume.js';
 export { MedsegError } from './lib/errors.js';
 export { OutputFolderError } from './lib/errors.js';
+export type { ResourceLimits } from './lib/limits/resourceLimits.js';
+export {
+  DEFAULT_MAX_INFLATED_BYTES,
+  DEFAULT_MAX_VOXELS,
+  ResourceLimitError,
+  checkVoxelLimit,
+  resourceLimits,
+  setResourceLimits,
+} from './lib/limits/resourceLimits.js';
+export { inflateCapped } from './lib/limits/inflateCapped.js';
+export { MAX_SAFE_NAME_LENGTH, isSafeName, safeName } from './lib/names/safeName.js';
+export type { NameRequest } from './lib/names/uniqueSafeNames.js';
+export { uidSuffix, uniqueSafeNames } from './lib/names/uniqueSafeNames.js';
+export { PathEscapeError, isInside, safeJoin } from './lib/fs/safeJoin.js';
+export { OutputWriteError, describeSystemError, isSystemError, outputWriteError } from './lib/fs/systemErrors.js';
+export { printable } from './lib/names/printable.js';
 export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';
 export { medsegVersion } from './lib/version.js';
@@ -89,6 +105,7 @@ export type { MaskSource, CaseMask } from './lib/dataset/buildCaseMask.js';
 export { buildCaseMask } from './lib/dataset/buildCaseMask.js';
 export type { MaskCandidates } from './lib/dataset/pairMaskSources.js';
 export { caseIdFor, pairMaskSources } from './lib/dataset/pairMaskSources.js';
+export { caseIdsForSeries } from './lib/dataset/caseIdsForSeries.js';
 export { DatasetError, readDatasetManifest, readDatasetCase } from './lib/dataset/readDataset.js';
 export type { IngestOptions, IngestProgress, IngestResult } from './lib/dataset/ingestDataset.js';
 export { ingestDataset } from './lib/dataset/ingestDataset.js';

@@ -1,11 +1,16 @@
 // -- models (encoders, U-Net, training, inference) --
-export type { BackboneSpec } from './lib/backbones.js';
-export { backbones, getBackbone } from './lib/backbones.js';
+export type { BackboneSpec, BuildEncoderOptions, WeightsFormat, WeightsSource } from './lib/backbones.js';
+export { backbones, defaultBackboneName, getBackbone } from './lib/backbones.js';
+export type { EncoderCost } from './lib/encoder-cost.js';
+export { encoderCost } from './lib/encoder-cost.js';
+export { readKerasH5Weights } from './lib/keras-h5-weights.js';
 export { EncoderWeightsError, EngineUnavailableError, ModelExportError, ModelLoadError, ModelOptionsError, ReplicaError } from './lib/errors.js';
 export type { EncoderWeightsSource, ResolveEncoderWeightsOptions } from './lib/encoder-weights.js';
-export { defaultCacheDir, resolveEncoderWeights } from './lib/encoder-weights.js';
+export { defaultCacheDir, localEncoderWeights, resolveEncoderWeights, weightsDirCandidates } from './lib/encoder-weights.js';
+export type { EncoderCatalogueEntry } from './lib/encoder-catalogue.js';
+export { encoderCatalogue } from './lib/encoder-catalogue.js';
 export type { Encoder, LoadEncoderOptions } from './lib/encoder.js';
-export { loadEncoder } from './lib/encoder.js';
+export { loadEncoder, readEncoderWeights } from './lib/encoder.js';
 export type { LayersModelFiles } from './lib/layers-model-files.js';
 export { layersModelFromFiles, readLayersModelFiles } from './lib/layers-model-files.js';
 export type { BuildUnetOptions, Unet, UnetConfig } from './lib/unet.js';
@@ -13,7 +18,8 @@ export { buildUnet, defaultDecoderFilters, segmentationModelsDecoderFilters, une
 export type { BatchAugmenter } from './lib/augment-channels.js';
 export { augmentChannels } from './lib/augment-channels.js';
 export { contextSliceChoices, inputChannels, volumeSliceStack } from './lib/slice-context.js';
-export { greyToEncoderChannel, greyToEncoderInput } from './lib/preprocess.js';
+export type { Preprocessing } from './lib/preprocess.js';
+export { caffePreprocessing, greyTo255, greyToEncoderChannel, greyToEncoderInput, tfPreprocessing } from './lib/preprocess.js';
 export type { InferenceForwardOptions } from './lib/inference-graph.js';
 export { inferenceForward } from './lib/inference-graph.js';
 export type { LossName, SegmentationLoss } from './lib/losses.js';

@@ -1,9 +1,11 @@
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import {
   checkOutputFile,
   checkOutputFolder,
+  outputWriteError,
+  uniqueSafeNames,
   type OutputFolder,
   prepareOutputFolder,
   type DicomSeriesInfo,
@@ -24,16 +26,12 @@ import { createProgress } from '../progress.js';
 
 const niftiExtension = /\.nii(\.gz)?$/;
 
-/** A file name per series that is readable and unique: patient, series number, modality. */
+/**
+ * A file name per series that is readable, safe and unique: patient, series number, modality, made safe and
+ * bounded by `uniqueSafeNames` (collisions get a suffix from the SeriesInstanceUID).
+ */
 export function seriesFileNames(series: readonly DicomSeriesInfo[], extension: string): string[] {
-  const used = new Map<string, number>();
-  return series.map((s, i) => {
-    const parts = [s.patientId || 'series', s.seriesNumber ?? i + 1, s.modality].filter((p) => p !== '');
-    const base = parts.join('_').replace(/[^A-Za-z0-9._-]+/g, '-');
-    const count = used.get(base) ?? 0;
-    used.set(base, count + 1);
-    return `${count === 0 ? base : `${base}_${count + 1}`}${extension}`;
-  });
+  return uniqueSafeNames(series.map((s, i) => ({ parts: [s.patientId || 'series', s.seriesNumber ?? i + 1, s.modality], uid: s.seriesInstanceUid })), 'series').map((name) => `${name}${extension}`);
 }
 
 interface Converted {
@@ -105,7 +103,9 @@ export const convertCommand: CommandModule = {
           problems: result.problems.map((p) => `${p.kind}: ${p.message}`),
         });
       } catch (error) {
-        // A bad series is reported and the others still convert.
+        // A bad series is reported and the others still convert; a full or read-only disk stops the run.
+        const writeFailure = outputWriteError(error, single ? dirname(out) : out);
+        if (writeFailure) throw writeFailure;
         if (!(error instanceof MedsegError)) throw error;
         failed.push({ seriesInstanceUid: series.seriesInstanceUid, reason: error.message });
       }

@@ -2,13 +2,13 @@ import { readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { checkOutputFolder, ingestDataset, pathExists, prepareOutputFolder, writePhantomStudy } from '@medseg/data';
 import { runEvaluation, writeReports } from '@medseg/eval';
-import { type BackendChoice, backendChoices, getBackbone, resolveEncoderWeights, runPrediction, runTraining } from '@medseg/models';
+import { type BackendChoice, backendChoices, defaultBackboneName, getBackbone, resolveEncoderWeights, runPrediction, runTraining } from '@medseg/models';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 
-const ENCODER = 'mobilenet_v1_0.25';
+const ENCODER = defaultBackboneName;
 
 /** ImageNet weights if they can be had (cache, download, or a local folder); otherwise say so and go on without. */
 async function chooseEncoderWeights(requested: string, context: CliContext): Promise<string> {

@@ -10,6 +10,7 @@ import { phantomCommand } from './phantom.js';
 import { demoCommand } from './demo.js';
 import { exportCommand } from './export.js';
 import { serveCommand } from './serve.js';
+import { encodersCommand } from './encoders.js';
 
 // One file per command in this folder; add yours to the list (order = `medseg --help` order).
-export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, trainCommand, predictCommand, evalCommand, exportCommand, serveCommand, phantomCommand, demoCommand];
+export const commands: readonly CommandModule[] = [infoCommand, convertCommand, ingestCommand, augmentCommand, encodersCommand, trainCommand, predictCommand, evalCommand, exportCommand, serveCommand, phantomCommand, demoCommand];

@@ -4,6 +4,7 @@ import {
   arrangeSlices,
   type DicomSeriesInfo,
   MedsegError,
+  printable,
   type SeriesProblem,
   scanDicomTree,
   transferSyntaxName,
@@ -61,29 +62,33 @@ export const infoCommand: CommandModule = {
     const path = resolve(context.cwd, args[0]!);
     const scan = await scanDicomTree(path);
     if (scan.series.length === 0 && scan.others.length === 0) {
-      throw new MedsegError(`no readable DICOM files (${scan.skipped.length} skipped)`, { path });
+      const first = scan.skipped[0];
+      const why = first === undefined ? '' : `; ${first.path === path ? '' : `${printable(first.path)}: `}${printable(first.reason)}`;
+      throw new MedsegError(`no readable DICOM files (${scan.skipped.length} skipped${why})`, { path });
     }
     const series = scan.series.map(summariseSeries);
     if (options['json']) {
       writeLine(context.stdout, JSON.stringify({ path, series, others: scan.others, skipped: scan.skipped }, null, 2));
       return ExitCode.Ok;
     }
+    // Every string below comes from the files: printed inert (no escapes, no forged lines).
+    const p = (text: string): string => printable(text);
     series.forEach((s, i) => {
-      writeLine(context.stdout, `Series ${i + 1}/${series.length}: ${s.seriesInstanceUid}`);
-      writeLine(context.stdout, `  patient ${s.patientId || '-'}, ${s.modality || '?'}${s.description ? `, "${s.description}"` : ''}`);
-      writeLine(context.stdout, `  files: ${s.files}, transfer syntax: ${s.transferSyntaxes.join(', ')}`);
+      writeLine(context.stdout, `Series ${i + 1}/${series.length}: ${p(s.seriesInstanceUid)}`);
+      writeLine(context.stdout, `  patient ${p(s.patientId) || '-'}, ${p(s.modality) || '?'}${s.description ? `, "${p(s.description)}"` : ''}`);
+      writeLine(context.stdout, `  files: ${s.files}, transfer syntax: ${s.transferSyntaxes.map(p).join(', ')}`);
       writeLine(context.stdout, `  size: ${fmt(s.size, 0)} voxels, spacing: ${fmt(s.spacing)} mm`);
       writeLine(context.stdout, `  origin: ${vec(s.origin)} mm (LPS), directions: ${s.orientation.map(vec).join(' ')}`);
       if (s.problems.length === 0) writeLine(context.stdout, '  problems: none');
-      for (const p of s.problems) writeLine(context.stdout, `  problem (${p.kind}): ${p.message}`);
+      for (const problem of s.problems) writeLine(context.stdout, `  problem (${problem.kind}): ${p(problem.message)}`);
     });
     if (scan.others.length > 0) {
       writeLine(context.stdout, `Other objects: ${scan.others.length}`);
-      for (const o of scan.others) writeLine(context.stdout, `  ${o.modality || '?'} ${o.sopClassUid} ${o.path}`);
+      for (const o of scan.others) writeLine(context.stdout, `  ${p(o.modality) || '?'} ${p(o.sopClassUid)} ${p(o.path)}`);
     }
     if (scan.skipped.length > 0) {
       writeLine(context.stdout, `Skipped files: ${scan.skipped.length}`);
-      for (const s of scan.skipped) writeLine(context.stdout, `  ${s.path}: ${s.reason}`);
+      for (const s of scan.skipped) writeLine(context.stdout, `  ${p(s.path)}: ${p(s.reason)}`);
     }
     return ExitCode.Ok;
   },

@@ -6,6 +6,7 @@ import {
   type BackendChoice,
   backendChoices,
   contextSliceChoices,
+  defaultBackboneName,
   defaultDecoderFilters,
   type LossName,
   lossNames,
@@ -48,8 +49,9 @@ export const trainCommand: CommandModule = {
     command
       .option('--dataset <dir>', "dataset folder written by 'medseg ingest' (train and val splits); with --resume, the run's own by default")
       .requiredOption('--out <dir>', 'run folder: run.json, best/ and last/ checkpoints, log.jsonl')
-      .addOption(new Option('--encoder <name>', 'encoder backbone').choices(Object.keys(backbones)).default('mobilenet_v1_0.25'))
-      .option('--encoder-weights <source>', "'imagenet' (downloaded once into $MEDSEG_CACHE), a local folder with model.json, or 'none' (random)", 'imagenet')
+      .addOption(new Option('--encoder <name>', 'encoder backbone (`medseg encoders` lists their size, cost and weights)').choices(Object.keys(backbones)).default(defaultBackboneName))
+      .option('--encoder-weights <source>', "'imagenet' (from --weights-dir, else downloaded once into $MEDSEG_CACHE), a local weights file or folder, or 'none' (random)", 'imagenet')
+      .option('--weights-dir <dir>', 'folder of local ImageNet weights for several encoders, one folder per encoder as ../shared/weights or the official file names (default: $MEDSEG_WEIGHTS_DIR)')
       .option('--epochs <n>', 'maximum epochs', integer(1), 30)
       .option('--batch-size <n>', 'slices per step', integer(1), 8)
       .option('--lr <rate>', 'Adam learning rate (cosine schedule down to 5%)', positive, 1e-3)
@@ -148,7 +150,7 @@ export const trainCommand: CommandModule = {
           fold: options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: options['folds'] as number },
           workers: options['workers'] as number | undefined,
           backend: options['backend'] as BackendChoice,
-          weightsOptions: { env: context.env },
+          weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
           commandLine: context.argv,
           signal: controller.signal,
         },

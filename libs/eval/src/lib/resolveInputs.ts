@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { safeJoin } from '@medseg/data';
 import { EvalInputError } from './errors.js';
 
 /** One case to evaluate: its id (the file name without extension) and where its files are. */
@@ -137,8 +138,9 @@ export async function resolveInputs(options: { pred: string; truth: string; imag
     if (Array.isArray(manifest.classes)) classNames = manifest.classes.map((key, i) => { const label = manifest.classInfo?.[i]?.label; return typeof label === 'string' ? label : String(key); });
     for (const c of manifest.cases) {
       if (typeof c.id !== 'string') throw new EvalInputError('dataset manifest has a case without an id', { path: manifestPath });
-      const mask = typeof c.files?.mask === 'string' ? resolve(truthFolder, c.files.mask) : join(truthFolder, 'cases', c.id, 'mask.nii.gz');
-      const image = typeof c.files?.image === 'string' ? resolve(truthFolder, c.files.image) : join(truthFolder, 'cases', c.id, 'image.nii.gz');
+      // Paths from the manifest stay inside the dataset (a stranger's manifest must not point elsewhere).
+      const mask = safeJoin(truthFolder, typeof c.files?.mask === 'string' ? c.files.mask : join('cases', c.id, 'mask.nii.gz'), manifestPath);
+      const image = safeJoin(truthFolder, typeof c.files?.image === 'string' ? c.files.image : join('cases', c.id, 'image.nii.gz'), manifestPath);
       truthCases.push({
         id: c.id,
         patientId: typeof c.patientId === 'string' && c.patientId !== '' ? c.patientId : c.id,

@@ -1,51 +1,71 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { Rng } from '@medseg/data';
 import { ModelOptionsError } from './errors.js';
+import { mobilenetV1Backbones } from './mobilenet-v1.js';
+import { mobilenetV2Backbones } from './mobilenet-v2.js';
+import type { Preprocessing } from './preprocess.js';
+import { resnetBackbones } from './resnet.js';
+import { vggBackbones } from './vgg.js';
+
+/** How a backbone's official weights are stored: a TF.js layers `model.json` with shards, or one Keras HDF5 weights file. */
+export type WeightsFormat = 'tfjs-layers' | 'keras-h5';
+
+/** Where a backbone's official ImageNet weights live and how to check them. */
+export interface WeightsSource {
+  readonly format: WeightsFormat;
+  /** Public URL of the file to download (`model.json`, whose shards sit beside it, or the `.h5`). */
+  readonly url: string;
+  /** The official file name (`model.json`, or the `.h5` name Keras downloads). */
+  readonly fileName: string;
+  /** Expected md5 of that file, where the publisher gives one (Keras applications do for their `.h5`). */
+  readonly md5?: string;
+  /** Folder names a local weights folder (`--weights-dir`, `../shared/weights`) may keep it under. */
+  readonly folderNames: readonly string[];
+}
+
+export interface BuildEncoderOptions {
+  /** Height and width of the input (divisible by the backbone's stride); null for a free size. */
+  inputSize: number | null;
+  /** How much of the backbone to build, in the entry's own units (see `BackboneSpec.depthOf`). */
+  depth: number;
+  /** Seeds the initialisers, so a random encoder (`--encoder-weights none`) is the same for the same seed. */
+  rng: Rng;
+}
 
 /**
- * A pretrained encoder family: where its weights come from and how it wants its input. Skip layers are listed
- * deepest first; for each stride the first name present in a given model is used, so a model cut early (the
- * alpha 1.0 conversion stops at `conv_pw_12_relu`) still yields five features.
+ * A pretrained encoder: everything medseg needs to build, feed and fill it. Nothing outside an entry names a
+ * backbone's layers or architecture.
  */
 export interface BackboneSpec {
   readonly name: string;
-  /** Public URL of the official TF.js layers `model.json`; shards sit beside it. */
-  readonly url: string;
-  /**
-   * Expected sha256 of `model.json`, when known. Unknown here (no network to fetch it from), so the cache
-   * records the checksum of what it downloaded first and verifies every later use against it (trust on first use).
-   */
-  readonly modelJsonSha256?: string;
-  /** Pixel scaling: RGB 0..255 → x / 127.5 - 1 for Keras MobileNet. */
-  readonly preprocessing: 'tf';
-  /** Candidate layer names per stride, deepest (1/32) first; within a stride, preferred name first. */
+  /** One line for `medseg encoders` and `--help`. */
+  readonly description: string;
+  /** Output stride of the deepest skip: inputs must be divisible by it. */
+  readonly stride: number;
+  readonly weights: WeightsSource;
+  readonly preprocessing: Preprocessing;
+  /** Candidate layer names per skip, deepest (1/stride) first; within one, the first the built model has is used. */
   readonly skips: readonly (readonly string[])[];
-  /** Width multiplier of the architecture, used to build the encoder (also for `--encoder-weights none`). */
-  readonly alpha: number;
+  /** Depth of the whole backbone, in the entry's units; what a random encoder is built with. */
+  readonly fullDepth: number;
+  /**
+   * The depth a weight file covers, from its `layer/weight` names (a cut-early file gives less), or a reason it
+   * is not this backbone's file.
+   */
+  depthOf(weightNames: ReadonlySet<string>): number | string;
+  /**
+   * The whole backbone as a functional Keras-layers model (standard layer types, Keras applications layer names),
+   * randomly initialised (He normal, identity batch norm); skips are picked from its layers.
+   */
+  build(options: BuildEncoderOptions): tf.LayersModel;
 }
 
-const mobilenetV1Skips = [
-  ['conv_pw_13_relu', 'conv_pw_12_relu'],
-  ['conv_pw_11_relu'],
-  ['conv_pw_5_relu'],
-  ['conv_pw_3_relu'],
-  ['conv_pw_1_relu'],
-] as const;
+export const backbones: Readonly<Record<string, BackboneSpec>> = Object.fromEntries(
+  [...mobilenetV1Backbones, ...mobilenetV2Backbones, ...resnetBackbones, ...vggBackbones].map((spec) => [spec.name, spec]),
+);
 
-export const backbones: Readonly<Record<string, BackboneSpec>> = {
-  'mobilenet_v1_0.25': {
-    name: 'mobilenet_v1_0.25',
-    url: 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.25_224/model.json',
-    preprocessing: 'tf',
-    skips: mobilenetV1Skips,
-    alpha: 0.25,
-  },
-  'mobilenet_v1_1.0': {
-    name: 'mobilenet_v1_1.0',
-    url: 'https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_1.0_224/model.json',
-    preprocessing: 'tf',
-    skips: mobilenetV1Skips,
-    alpha: 1.0,
-  },
-};
+/** The backbone `medseg train` uses when none is named: small and fast (see libs/models README, Encoders). */
+export const defaultBackboneName: string = mobilenetV1Backbones[0]!.name;
 
 export function getBackbone(name: string): BackboneSpec {
   const spec = backbones[name];

@@ -40,7 +40,7 @@ describe('recalibrateBatchNorm', () => {
     corruptMovingStatistics(unet);
     const data = syntheticSliceSet({ cases: 2, perCase: 4, size: 64, seed: 5 });
     const x = tf.tensor3d(data.images, [data.count, 64, 64]);
-    const trainingMode = tf.tidy(() => unet.decoder.apply(unet.encode(greyToEncoderInput(x, small.intensityRange!)), { training: true }) as tf.Tensor);
+    const trainingMode = tf.tidy(() => unet.decoder.apply(unet.encode(greyToEncoderInput(x, small.intensityRange!, unet.encoder.preprocessing)), { training: true }) as tf.Tensor);
     const before = unet.predict(x);
     expect(maxAbsDifference(before, trainingMode)).toBeGreaterThan(0.05);
 
@@ -79,7 +79,7 @@ describe('recalibrateBatchNorm', () => {
       const means = [0, 1, 2].map((b) => {
         const indices = tf.tensor1d(order.slice(b * 4, b * 4 + 4), 'int32');
         const x = tf.gather(tf.tensor3d(data.images, [data.count, 64, 64]), indices);
-        const features = convOutput.predict(unet.encode(greyToEncoderInput(x as tf.Tensor3D, small.intensityRange!))) as tf.Tensor4D;
+        const features = convOutput.predict(unet.encode(greyToEncoderInput(x as tf.Tensor3D, small.intensityRange!, unet.encoder.preprocessing))) as tf.Tensor4D;
         return tf.mean(features, [0, 1, 2]);
       });
       return tf.addN(means).div(3);

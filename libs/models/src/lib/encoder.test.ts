@@ -41,7 +41,7 @@ describe('loading Keras MobileNet v1 weights', () => {
     const dir = sharedPath('weights/mobilenet_v1_0.25_224_classifier');
     const original = await layersModelFromFiles(await readLayersModelFiles(`${dir}/model.json`));
     const backbone = getBackbone('mobilenet_v1_0.25');
-    const encoder = await loadEncoder({ backbone, modelJson: `${dir}/model.json`, inputSize: 224, rng: createRng(1) });
+    const encoder = await loadEncoder({ backbone, weightsFile: `${dir}/model.json`, inputSize: 224, rng: createRng(1) });
     expect(encoder.skipNames).toEqual(['conv_pw_13_relu', 'conv_pw_11_relu', 'conv_pw_5_relu', 'conv_pw_3_relu', 'conv_pw_1_relu']);
     expect(encoder.skipChannels).toEqual([256, 128, 64, 32, 16]);
     const cut = tf.model({ inputs: original.inputs, outputs: encoder.skipNames.map((n) => original.getLayer(n).output as tf.SymbolicTensor) });
@@ -54,7 +54,7 @@ describe('loading Keras MobileNet v1 weights', () => {
     }
     tf.dispose([input, ...expected, ...actual]);
     // The headless free-size export gives the same encoder; at 96x96 the strides give 3x3 ... 48x48 features.
-    const small = await loadEncoder({ backbone, modelJson: sharedPath('weights/mobilenet_v1_0.25_224/model.json'), inputSize: 96, rng: createRng(1) });
+    const small = await loadEncoder({ backbone, weightsFile: sharedPath('weights/mobilenet_v1_0.25_224/model.json'), inputSize: 96, rng: createRng(1) });
     const features = small.model.predict(tf.zeros([1, 96, 96, 3])) as tf.Tensor[];
     expect(features.map((f) => f.shape)).toEqual([[1, 3, 3, 256], [1, 6, 6, 128], [1, 12, 12, 64], [1, 24, 24, 32], [1, 48, 48, 16]]);
     tf.dispose(features);
@@ -66,7 +66,7 @@ describe('loading Keras MobileNet v1 weights', () => {
   it('takes conv_pw_12_relu as the deepest skip of the alpha 1.0 model cut after block 12', async () => {
     const encoder = await loadEncoder({
       backbone: getBackbone('mobilenet_v1_1.0'),
-      modelJson: sharedPath('weights/mobilenet_v1_1.00_224_to_conv_pw_12/model.json'),
+      weightsFile: sharedPath('weights/mobilenet_v1_1.00_224_to_conv_pw_12/model.json'),
       inputSize: 64,
       rng: createRng(1),
     });
@@ -78,7 +78,7 @@ describe('loading Keras MobileNet v1 weights', () => {
 
   it('refuses weights of another width with a message naming the file', async () => {
     const path = sharedPath('weights/mobilenet_v1_0.25_224/model.json');
-    await expect(loadEncoder({ backbone: getBackbone('mobilenet_v1_1.0'), modelJson: path, inputSize: 64, rng: createRng(1) })).rejects.toThrow(
+    await expect(loadEncoder({ backbone: getBackbone('mobilenet_v1_1.0'), weightsFile: path, inputSize: 64, rng: createRng(1) })).rejects.toThrow(
       /wrong backbone/,
     );
   });
@@ -86,7 +86,7 @@ describe('loading Keras MobileNet v1 weights', () => {
 
 describe('a random encoder (--encoder-weights none)', () => {
   it('keeps its features at a usable scale through all 13 blocks (He initialisation, identity batch norm)', async () => {
-    const encoder = await loadEncoder({ backbone: getBackbone('mobilenet_v1_0.25'), modelJson: null, inputSize: 64, rng: createRng(1) });
+    const encoder = await loadEncoder({ backbone: getBackbone('mobilenet_v1_0.25'), weightsFile: null, inputSize: 64, rng: createRng(1) });
     const x = tf.randomUniform([2, 64, 64, 3], -1, 1, 'float32', 3);
     const features = encoder.model.predict(x) as tf.Tensor[];
     // Inputs have std 0.58; with Glorot initialisation the deepest features had std ~1e-16.

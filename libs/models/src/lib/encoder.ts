@@ -1,89 +1,83 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@medseg/data';
-import type { BackboneSpec } from './backbones.js';
+import type { BackboneSpec, WeightsFormat } from './backbones.js';
 import { ModelLoadError, ModelOptionsError } from './errors.js';
+import { readKerasH5Weights } from './keras-h5-weights.js';
 import { readLayersModelFiles } from './layers-model-files.js';
-import { buildMobilenetV1 } from './mobilenet-v1.js';
+import type { Preprocessing } from './preprocess.js';
 
 export interface Encoder {
-  /** Outputs the skip features deepest (1/32) first. */
+  /** Outputs the skip features deepest (1/stride) first. */
   readonly model: tf.LayersModel;
   readonly skipNames: readonly string[];
   /** Channels of each skip feature, deepest first. */
   readonly skipChannels: readonly number[];
-  /** Last MobileNet block present. */
+  /** How much of the backbone is present, in its entry's units (MobileNet v1: the last block). */
   readonly depth: number;
+  /** The backbone's pixel preprocessing. */
+  readonly preprocessing: Preprocessing;
 }
 
 export interface LoadEncoderOptions {
   backbone: BackboneSpec;
-  /** A `model.json` to take weights from, or null for a random (seeded) encoder. */
-  modelJson: string | null;
+  /** The weight file (in the backbone's format) to fill the encoder from, or null for a random (seeded) encoder. */
+  weightsFile: string | null;
   /** Input height and width; null for a free size. */
   inputSize: number | null;
   rng: Rng;
-  /** Depth when there is no weight file; defaults to the full 13 blocks. */
+  /** Depth when there is no weight file; defaults to the whole backbone. */
   depth?: number;
 }
 
+/** A weight file in `format` as `layer/weight` tensors. */
+export async function readEncoderWeights(path: string, format: WeightsFormat): Promise<tf.NamedTensorMap> {
+  if (format === 'keras-h5') return readKerasH5Weights(path);
+  const files = await readLayersModelFiles(path);
+  return tf.io.decodeWeights(files.weightData, files.weightSpecs);
+}
+
 /**
- * Builds the backbone's encoder and, given a weight file, fills it by Keras layer name. Any Keras MobileNet v1
- * export works: with or without classifier head, fixed or free input size, cut early; the network is cut after
- * the deepest skip present and rebuilt for the requested input size.
+ * Builds the backbone's encoder through its registry entry and, given a weight file, fills it by Keras layer
+ * name: with or without classifier head, fixed or free input size, cut early (the entry says how deep a file
+ * goes); the network is cut after the deepest skip and built for the requested input size.
  */
 export async function loadEncoder(options: LoadEncoderOptions): Promise<Encoder> {
-  const { backbone, modelJson, inputSize, rng } = options;
-  let named: tf.NamedTensorMap | null = null;
-  let depth = options.depth ?? 13;
-  if (modelJson !== null) {
-    const files = await readLayersModelFiles(modelJson);
-    named = tf.io.decodeWeights(files.weightData, files.weightSpecs);
-    depth = 0;
-    for (let i = 13; i >= 1; i--) {
-      if (named[`conv_pw_${i}/kernel`] !== undefined) {
-        depth = i;
-        break;
-      }
-    }
-    const stem = named['conv1/kernel'];
-    if (depth === 0 || stem === undefined) {
-      tf.dispose(named);
-      throw new ModelLoadError('not a Keras MobileNet v1 model (no conv1/kernel or conv_pw_N/kernel weights)', { path: modelJson });
-    }
-    const stemFilters = Math.trunc(32 * backbone.alpha);
-    if (stem.shape[3] !== stemFilters) {
-      tf.dispose(named);
-      throw new ModelLoadError(
-        `conv1 has ${stem.shape[3]} filters but ${backbone.name} (alpha ${backbone.alpha}) needs ${stemFilters}: wrong backbone for these weights`,
-        { path: modelJson },
-      );
-    }
+  const { backbone, weightsFile, inputSize, rng } = options;
+  if (inputSize !== null && (!Number.isInteger(inputSize) || inputSize % backbone.stride !== 0 || inputSize <= 0)) {
+    throw new ModelOptionsError(`loadEncoder: ${backbone.name} needs an input size divisible by ${backbone.stride}, got ${inputSize}`);
   }
+  let named: tf.NamedTensorMap | null = null;
+  let depth = options.depth ?? backbone.fullDepth;
+  if (weightsFile !== null) {
+    named = await readEncoderWeights(weightsFile, backbone.weights.format);
+    const found = backbone.depthOf(new Set(Object.keys(named)));
+    if (typeof found === 'string') {
+      tf.dispose(named);
+      throw new ModelLoadError(`${found}: wrong backbone (${backbone.name}) for these weights?`, { path: weightsFile });
+    }
+    depth = found;
+  }
+  const full = backbone.build({ inputSize, depth, rng });
+  const present = new Set(full.layers.map((layer) => layer.name));
   const skipNames = backbone.skips.map((candidates) => {
-    const found = candidates.find((name) => {
-      const match = /^conv_pw_(\d+)_relu$/.exec(name);
-      return match !== null && Number(match[1]) <= depth;
-    });
-    if (found === undefined) throw new ModelOptionsError(`loadEncoder: none of ${candidates.join(', ')} exists at depth ${depth}`);
-    return found;
+    const name = candidates.find((candidate) => present.has(candidate));
+    if (name === undefined) throw new ModelOptionsError(`loadEncoder: ${backbone.name} has none of ${candidates.join(', ')} at depth ${depth}`);
+    return name;
   });
-  const model = buildMobilenetV1({ alpha: backbone.alpha, depth, inputSize, outputs: skipNames, rng });
+  const model = tf.model({ inputs: full.inputs, outputs: skipNames.map((name) => full.getLayer(name).output as tf.SymbolicTensor), name: backbone.name });
   if (named !== null) {
     try {
-      assignByName(model, named, modelJson!);
+      assignByName(model, named, weightsFile!, backbone.name);
     } finally {
       tf.dispose(named);
     }
   }
-  const skipChannels = skipNames.map((name) => {
-    const shape = model.getLayer(name).outputShape as number[];
-    return shape[3]!;
-  });
-  return { model, skipNames, skipChannels, depth };
+  const skipChannels = skipNames.map((name) => (model.getLayer(name).outputShape as number[])[3]!);
+  return { model, skipNames, skipChannels, depth, preprocessing: backbone.preprocessing };
 }
 
 /** Copies `layer/weight` tensors into the model's variables; every model weight must be present with its shape. */
-function assignByName(model: tf.LayersModel, named: tf.NamedTensorMap, path: string): void {
+function assignByName(model: tf.LayersModel, named: tf.NamedTensorMap, path: string, backbone: string): void {
   for (const layer of model.layers) {
     const values: tf.Tensor[] = [];
     for (const weight of layer.weights) {
@@ -92,7 +86,7 @@ function assignByName(model: tf.LayersModel, named: tf.NamedTensorMap, path: str
       const value = named[key];
       if (value === undefined) throw new ModelLoadError(`weight ${key} is missing`, { path });
       if (!tf.util.arraysEqual(value.shape, weight.shape as number[])) {
-        throw new ModelLoadError(`weight ${key} has shape [${value.shape}] but the encoder needs [${weight.shape}]`, { path });
+        throw new ModelLoadError(`weight ${key} has shape [${value.shape}] but ${backbone} needs [${weight.shape}]: wrong backbone for these weights`, { path });
       }
       values.push(value);
     }

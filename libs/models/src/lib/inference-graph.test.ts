@@ -61,9 +61,10 @@ describe('inferenceForward', () => {
     const unet = await buildUnet(smallUnetOptions());
     randomiseBatchNorm(unet.decoder, 20);
     const slices = tf.randomUniform([3, 64, 64], -0.2, 1.2, 'float32', 8) as tf.Tensor3D;
-    const input = greyToEncoderInput(slices, [0, 1]);
+    const input = greyToEncoderInput(slices, [0, 1], unet.encoder.preprocessing);
     expect(input.shape).toEqual([3, 64, 64, 3]);
-    const channel = greyToEncoderChannel(slices, [0, 1]);
+    const { input: channel, repeated } = greyToEncoderChannel(slices, [0, 1], unet.encoder.preprocessing);
+    expect(repeated).toBe(3);
     expect(relativeError(input, tf.concat([channel, channel, channel], 3))).toBe(0);
 
     const reference = unet.encode(input);

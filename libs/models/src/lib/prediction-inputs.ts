@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import {
-  caseIdFor,
+  caseIdsForSeries,
   type CrossValidationFold,
   type DatasetCase,
   type DatasetManifest,
@@ -41,9 +41,9 @@ export async function* dicomPredictionInputs(
 ): AsyncGenerator<PredictionInput> {
   const scan = await scanDicomTree(input);
   for (const file of scan.skipped) skip(file.path, file.reason);
-  // A shard of a PACS holds only its own series: the server's count per patient names cases as the whole run would.
-  const perPatient = new Map<string, number>(seriesPerPatient);
-  if (seriesPerPatient === undefined) for (const s of scan.series) perPatient.set(s.patientId, (perPatient.get(s.patientId) ?? 0) + 1);
+  // Safe, bounded, unique case IDs (the same rule as ingest): they name the files written under --out. A shard of a
+  // PACS holds only its own series: the server's count per patient names cases as the whole run would.
+  const ids = caseIdsForSeries(scan.series, seriesPerPatient);
   for (const [i, info] of scan.series.entries()) {
     // A shard's series; the case ids above were counted over the whole input, so they agree across shards.
     if (!keep(info.seriesInstanceUid)) continue;
@@ -51,7 +51,7 @@ export async function* dicomPredictionInputs(
     try {
       const series = await readDicomSeries(info);
       const spec = normalization ?? defaultNormalization(series.modality);
-      const id = perPatient.get(info.patientId)! > 1 ? `${caseIdFor(info.patientId)}_${info.seriesNumber ?? i + 1}` : caseIdFor(info.patientId);
+      const id = ids[i]!;
       input = { id, image: normalizeIntensity(series.volume, spec).volume, seriesInstanceUid: info.seriesInstanceUid, modality: series.modality, series };
     } catch (error) {
       // One unreadable series (bad pixel data, inconsistent geometry) must not cost the others their predictions.

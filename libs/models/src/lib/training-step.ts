@@ -38,7 +38,7 @@ export function batchGradients(unet: Unet, loss: SegmentationLoss, batch: Traini
   const y = oneHot(batch.masks, batch.count, size, channels);
   const frozenFeatures = unet.encoderTrainableVariables().length === 0 ? unet.features(x) : null;
   return tf.variableGrads(() => {
-    const features = frozenFeatures ?? unet.encode(greyToEncoderInput(x, unet.config.intensityRange));
+    const features = frozenFeatures ?? unet.encode(greyToEncoderInput(x, unet.config.intensityRange, unet.encoder.preprocessing));
     return loss(y, unet.decoder.apply(features, { training: true }) as tf.Tensor4D);
   }, variables);
 }

@@ -27,7 +27,7 @@ export interface UnetConfig {
   readonly decoderFilters: readonly number[];
   /** Foreground classes: 1 gives a sigmoid head, more a softmax over background + classes. */
   readonly classes: number;
-  /** Height and width of the network input; a multiple of 32. */
+  /** Height and width of the network input; a multiple of the backbone's stride (32). */
   readonly inputSize: number;
   /** Intensities mapped to 0..255 before the ImageNet scaling. */
   readonly intensityRange: readonly [number, number];
@@ -87,9 +87,9 @@ function validate(options: BuildUnetOptions): UnetConfig {
   const decoderFilters = options.decoderFilters ?? defaultDecoderFilters;
   const intensityRange = options.intensityRange ?? [0, 255];
   const seed = options.seed ?? 0;
-  getBackbone(options.backbone);
-  if (!Number.isInteger(inputSize) || inputSize < 32 || inputSize % 32 !== 0) {
-    throw new ModelOptionsError(`buildUnet: inputSize must be a positive multiple of 32, got ${inputSize}`);
+  const { stride } = getBackbone(options.backbone);
+  if (!Number.isInteger(inputSize) || inputSize < stride || inputSize % stride !== 0) {
+    throw new ModelOptionsError(`buildUnet: inputSize must be a positive multiple of ${stride} for ${options.backbone}, got ${inputSize}`);
   }
   if (!Number.isInteger(classes) || classes < 1) throw new ModelOptionsError(`buildUnet: classes must be an integer >= 1, got ${classes}`);
   if (decoderFilters.length !== 5 || !decoderFilters.every((f) => Number.isInteger(f) && f > 0)) {
@@ -127,10 +127,10 @@ export async function buildUnet(options: BuildUnetOptions): Promise<Unet> {
   const config = validate(options);
   const backbone = getBackbone(config.backbone);
   const rng = createRng(config.seed);
-  const modelJson = options.encoderDepth !== undefined ? null : await resolveEncoderWeights(backbone, config.encoderWeights, options.weightsOptions);
+  const weightsFile = options.encoderDepth !== undefined ? null : await resolveEncoderWeights(backbone, config.encoderWeights, options.weightsOptions);
   const encoder = await loadEncoder({
     backbone,
-    modelJson,
+    weightsFile,
     inputSize: config.inputSize,
     rng: rng.child('encoder'),
     ...(options.encoderDepth === undefined ? {} : { depth: options.encoderDepth }),
@@ -159,8 +159,8 @@ export async function buildUnet(options: BuildUnetOptions): Promise<Unet> {
       tf.tidy(() => {
         const channels = slices.rank === 4 ? slices.shape[3]! : 1;
         if (channels !== unetInputChannels(config)) throw new ModelOptionsError(`Unet.features: slices have ${channels} channel(s), the network takes ${unetInputChannels(config)}`);
-        const input = greyToEncoderChannel(slices, config.intensityRange);
-        return inferenceForward(encoder.model, [input], channels === 1 ? { repeatedInputChannels: 3 } : {}) as tf.Tensor4D[];
+        const { input, repeated } = greyToEncoderChannel(slices, config.intensityRange, encoder.preprocessing);
+        return inferenceForward(encoder.model, [input], repeated === null ? {} : { repeatedInputChannels: repeated }) as tf.Tensor4D[];
       }),
     predict: (slices) => tf.tidy(() => inferenceForward(decoder, unet.features(slices))[0] as tf.Tensor4D),
     decoderVariables: () => decoder.trainableWeights.map(variableOf),

@@ -51,7 +51,10 @@ export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSourc
         if (rois.length === 0) {
           throw new MaskError(`no ROI matches '${pattern}' (ROIs: ${rt.rois.map((r) => r.name).join(', ') || 'none'})`, { path: source.path });
         }
-        const { mask, offSliceContours, outsideContours } = rasterizeContours(rois.flatMap((roi) => roi.contours), grid);
+        const { mask, offSliceContours, outsideContours, absurdContours, absurdPoint } = rasterizeContours(rois.flatMap((roi) => roi.contours), grid);
+        if (absurdContours > 0) {
+          throw new MaskError(`ROI '${pattern}': ${absurdContours} contour(s) have a point far outside the image or not a number, e.g. (${absurdPoint!.join(', ')}) mm: corrupt coordinates`, { path: source.path });
+        }
         const placed = mask.reduce((sum, v) => sum + v, 0);
         if (placed === 0) {
           throw new MaskError(`ROI '${pattern}' has no contour on the image slices (${offSliceContours} between slices, ${outsideContours} outside): mismatched grids`, { path: source.path });
@@ -73,7 +76,12 @@ export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSourc
     case 'nifti': {
       const nifti = await readNifti(source.path);
       const onGrid = sameGrid(nifti, grid) ? nifti : resampleVolume(nifti, grid, 'nearest');
-      const labels = Uint8Array.from(onGrid.data, (v) => Math.max(0, Math.min(255, Math.round(v))));
+      // A label map holds small whole labels; anything else (a probability map, scl_slope 1e38) is not one.
+      const bad = onGrid.data.findIndex((v) => !Number.isInteger(v) || v < 0 || v > 255);
+      if (bad >= 0) {
+        throw new MaskError(`not a label map: voxel ${bad} holds ${onGrid.data[bad]} (labels are whole numbers 0-255; check scl_slope/scl_inter)`, { path: source.path });
+      }
+      const labels = Uint8Array.from(onGrid.data);
       const maxLabel = labels.reduce((max, v) => Math.max(max, v), 0);
       const classes = Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`);
       return { labels, classes, roiNames: classes.map(() => []) };

@@ -6,6 +6,7 @@ import { scanDicomTree } from '../dicom/scanDicomTree.js';
 import type { DicomObjectInfo, DicomSeriesInfo, SkippedFile } from '../dicom/seriesTypes.js';
 import { pathExists } from '../fs/pathExists.js';
 import { checkOutputFolder, prepareOutputFolder } from '../fs/prepareOutputFolder.js';
+import { outputWriteError } from '../fs/systemErrors.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { NiftiDatatype } from '../nifti/niftiDatatype.js';
 import { writeNifti } from '../nifti/writeNifti.js';
@@ -17,7 +18,8 @@ import { buildCaseMask } from './buildCaseMask.js';
 import { cropOrPad } from './cropOrPad.js';
 import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetClass, type DatasetManifest, type IngestSettings } from './datasetTypes.js';
 import { normalizeIntensity, parseNormalization } from './normalizeIntensity.js';
-import { caseIdFor, findNamedMasks, pairMaskSources } from './pairMaskSources.js';
+import { caseIdsForSeries } from './caseIdsForSeries.js';
+import { findNamedMasks, pairMaskSources } from './pairMaskSources.js';
 import { MANIFEST_FILE } from './readDataset.js';
 import { medsegVersion } from '../version.js';
 
@@ -141,6 +143,9 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
       written++;
       report('written');
     } catch (error) {
+      // A full disk or a forbidden folder is not a bad input: the dataset cannot be written, so ingest stops.
+      const writeFailure = outputWriteError(error, out);
+      if (writeFailure) throw writeFailure;
       const reason = error instanceof Error ? error.message : String(error);
       skipped.push({ path: source.path, reason: `case ${caseId}: ${reason}` });
       report('skipped', reason);
@@ -176,14 +181,10 @@ export function datasetClasses(keys: readonly string[], cases: readonly DatasetC
   });
 }
 
+/** Case IDs: safe, bounded and unique (see `caseIdsForSeries`), by SeriesInstanceUID. */
 function assignCaseIds(series: readonly DicomSeriesInfo[]): Map<string, string> {
-  const perPatient = new Map<string, DicomSeriesInfo[]>();
-  for (const s of series) perPatient.set(s.patientId, [...(perPatient.get(s.patientId) ?? []), s]);
-  const ids = new Map<string, string>();
-  for (const [patientId, list] of perPatient) {
-    list.forEach((s, i) => ids.set(s.seriesInstanceUid, list.length === 1 ? caseIdFor(patientId) : `${caseIdFor(patientId)}_${s.seriesNumber ?? i + 1}`));
-  }
-  return ids;
+  const ids = caseIdsForSeries(series);
+  return new Map(series.map((s, i) => [s.seriesInstanceUid, ids[i]!]));
 }
 
 async function readStoredCase(path: string): Promise<StoredCase | undefined> {
@@ -202,7 +203,7 @@ async function ingestCase(out: string, caseId: string, info: DicomSeriesInfo, so
   let image: Volume<Float32Array> = normalized.volume;
   let labels: Volume<Uint8Array> = { ...series.volume, data: mask.labels };
   if (settings.spacing !== undefined) {
-    const grid = gridWithInPlaneSpacing(image, settings.spacing);
+    const grid = gridWithInPlaneSpacing(image, settings.spacing, info.files[0]);
     image = resampleVolume(image, grid, 'linear', image.data.reduce((m, v) => Math.min(m, v), Infinity)) as Volume<Float32Array>;
     labels = resampleVolume(labels, grid, 'nearest') as Volume<Uint8Array>;
   }

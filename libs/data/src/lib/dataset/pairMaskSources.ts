@@ -4,6 +4,7 @@ import type { DicomObjectInfo, DicomSeriesInfo, SkippedFile } from '../dicom/ser
 import { SopClass } from '../dicom/tags.js';
 import { readDicomSeg } from '../masks/readDicomSeg.js';
 import { readRtStruct } from '../masks/readRtStruct.js';
+import { safeName } from '../names/safeName.js';
 import type { MaskSource } from './buildCaseMask.js';
 
 /** Mask files found beside the images or under `--masks`, before they are matched to series. */
@@ -100,7 +101,7 @@ export async function pairMaskSources(series: readonly DicomSeriesInfo[], candid
   return { pairs, unmatched };
 }
 
-/** A file-system-safe case ID from a PatientID. */
+/** A file-system-safe case ID from a PatientID (before collisions are resolved; see `caseIdsForSeries`). */
 export function caseIdFor(patientId: string): string {
-  return patientId.trim().replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'case';
+  return safeName(patientId, 'case');
 }

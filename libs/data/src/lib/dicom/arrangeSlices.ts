@@ -50,6 +50,15 @@ export function arrangeSlices(frames: readonly DicomFrameInfo[], fallbackSliceSp
     problems.push({ kind: 'mixed-size', message: `${frames.length - kept.length} of ${frames.length} frames are not ${size} and were left out` });
   }
 
+  // Values that are present but unusable are replaced (1 mm, identity directions), never silently.
+  const badSpacing = kept.filter((f) => f.invalidPixelSpacing !== undefined);
+  if (badSpacing.length > 0) {
+    problems.push({ kind: 'invalid-spacing', message: `${badSpacing.length} of ${kept.length} frames have an unusable PixelSpacing '${badSpacing[0]!.invalidPixelSpacing}'; 1 mm assumed` });
+  }
+  const badOrientation = kept.filter((f) => f.invalidOrientation !== undefined);
+  if (badOrientation.length > 0) {
+    problems.push({ kind: 'invalid-orientation', message: `${badOrientation.length} of ${kept.length} frames have an unusable ImageOrientationPatient '${badOrientation[0]!.invalidOrientation}' (not two perpendicular unit vectors)` });
+  }
   const located = kept.filter((f) => f.position && f.orientation);
   if (located.length < kept.length) {
     // Without positions there is no geometry: stack by instance number and frame, and say so.

@@ -14,7 +14,18 @@ export class UnsupportedTransferSyntaxError extends MedsegError {
 }
 
 /** The pixel data is present but cannot be decoded (broken fragments, wrong length, codec failure). */
-export class DicomDecodeError extends MedsegError {}
+export class DicomDecodeError extends MedsegError {
+  /** The transfer syntax keyword of the codec that failed (e.g. `JpegLossless`). */
+  readonly codec: string | undefined;
+  /** The frame that failed, 1-based; undefined when the failure came before any frame. */
+  readonly frame: number | undefined;
+
+  constructor(message: string, options: { path?: string | undefined; cause?: unknown; codec?: string | undefined; frame?: number | undefined } = {}) {
+    super(message, options);
+    this.codec = options.codec;
+    this.frame = options.frame;
+  }
+}
 
 /** The object has no image pixels (a structure set, a report, or an image with its pixel data missing). */
 export class NoPixelDataError extends MedsegError {}

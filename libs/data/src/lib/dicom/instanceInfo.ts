@@ -37,12 +37,26 @@ function vec3(values: number[]): Vec3 | undefined {
   return values.length >= 3 ? [values[0]!, values[1]!, values[2]!] : undefined;
 }
 
+/**
+ * An ImageOrientationPatient that can define a plane: two unit vectors (within 1%) at right angles (within
+ * about 1°). All-zero, parallel or non-unit directions (which would make a singular affine) give undefined.
+ */
 function orientation(values: number[]): DicomFrameInfo['orientation'] {
-  return values.length >= 6 ? [values[0]!, values[1]!, values[2]!, values[3]!, values[4]!, values[5]!] : undefined;
+  if (values.length < 6) return undefined;
+  const [a, b, c, d, e, f] = values as [number, number, number, number, number, number];
+  const unit = (x: number, y: number, z: number) => Math.abs(Math.hypot(x, y, z) - 1) < 0.01;
+  if (!unit(a, b, c) || !unit(d, e, f) || Math.abs(a * d + b * e + c * f) > 0.02) return undefined;
+  return [a, b, c, d, e, f];
 }
 
 function spacing(values: number[]): readonly [number, number] | undefined {
   return values.length >= 2 && values[0]! > 0 && values[1]! > 0 ? [values[0]!, values[1]!] : undefined;
+}
+
+/** The raw text of an attribute that is present but unusable (for the problem the arrangement reports). */
+function invalid(dataSet: DataSet | undefined, tag: string, valid: boolean): string | undefined {
+  if (valid || !dataSet?.elements[tag]) return undefined;
+  return getString(dataSet, tag) ?? '(empty)';
 }
 
 function rescaleOf(dataSet: DataSet | undefined): Rescale | undefined {
@@ -52,6 +66,7 @@ function rescaleOf(dataSet: DataSet | undefined): Rescale | undefined {
   if (slope === undefined && intercept === undefined) return undefined;
   // A zero slope is a writer's mistake; treating it as 1 keeps the stored values (as GDCM and dcm2niix do).
   return { slope: slope === undefined || slope === 0 ? 1 : slope, intercept: intercept ?? 0 };
+  // (Slopes that overflow the output, e.g. 1e308, are refused where the volume is built: readDicomSeries.)
 }
 
 function windowOf(dataSet: DataSet | undefined): VoiWindow | undefined {
@@ -110,7 +125,11 @@ export function describeInstance(dataset: DicomDataset, object: DicomObjectInfo)
     } else if (i > 0) {
       position = undefined;
     }
+    const invalidSpacing = frameSpacing ? undefined : (invalid(enhanced ? group(frameGroup, Tag.PixelMeasuresSequence) : undefined, Tag.PixelSpacing, false) ?? invalid(raw, Tag.PixelSpacing, false));
+    const invalidOrientation = frameOrientation ? undefined : (invalid(enhanced ? group(frameGroup, Tag.PlaneOrientationSequence) : undefined, Tag.ImageOrientationPatient, false) ?? invalid(raw, Tag.ImageOrientationPatient, false));
     frames.push({
+      ...(invalidSpacing === undefined ? {} : { invalidPixelSpacing: invalidSpacing }),
+      ...(invalidOrientation === undefined ? {} : { invalidOrientation }),
       path: dataset.path,
       frameIndex: i,
       sopInstanceUid: object.sopInstanceUid,

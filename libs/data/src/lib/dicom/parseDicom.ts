@@ -1,4 +1,5 @@
-import { inflateRawSync } from 'node:zlib';
+import { inflateCapped } from '../limits/inflateCapped.js';
+import { ResourceLimitError } from '../limits/resourceLimits.js';
 import { DicomParseError } from './errors.js';
 import { type DataSet, dicomParser } from './dicomParserModule.js';
 import { Tag, TransferSyntax } from './tags.js';
@@ -123,8 +124,9 @@ export function parseDicomBytes(bytes: Uint8Array, path: string, options: ParseD
   }
   if (transferSyntaxUid === TransferSyntax.DeflatedExplicitVrLittleEndian) {
     try {
-      body = inflateRawSync(body);
+      body = inflateCapped(body, 'raw', path);
     } catch (error) {
+      if (error instanceof ResourceLimitError) throw error;
       throw new DicomParseError(`deflated data set does not inflate: ${describe(error)}`, { path, cause: error });
     }
     parseSyntax = TransferSyntax.ExplicitVrLittleEndian;

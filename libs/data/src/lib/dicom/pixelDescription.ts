@@ -2,6 +2,7 @@ import { getDecimal, getString, getUint16 } from './dicomValues.js';
 import type { DicomDataset } from './parseDicom.js';
 import { NoPixelDataError, UnsupportedPixelFormatError } from './errors.js';
 import { Tag } from './tags.js';
+import { ResourceLimitError, checkVoxelLimit } from '../limits/resourceLimits.js';
 
 /** The image pixel module (PS3.3 C.7.6.3): how stored pixel values are laid out. */
 export interface PixelDescription {
@@ -44,6 +45,7 @@ export function readPixelDescription(dataset: DicomDataset): PixelDescription {
     throw new UnsupportedPixelFormatError(`SamplesPerPixel ${samplesPerPixel} is not supported`, { path });
   }
   const photometricInterpretation = getString(raw, Tag.PhotometricInterpretation) ?? (samplesPerPixel === 3 ? 'RGB' : 'MONOCHROME2');
+  checkDeclaredSize(dataset, pixelDataTag, { rows, columns, samplesPerPixel, bitsAllocated, numberOfFrames, photometricInterpretation });
   return {
     rows,
     columns,
@@ -57,6 +59,36 @@ export function readPixelDescription(dataset: DicomDataset): PixelDescription {
     numberOfFrames,
     pixelDataTag,
   };
+}
+
+/**
+ * What the header declares must fit the limits and the bytes present before anything loops over or allocates
+ * for its frames: a small file claiming NumberOfFrames 2147483647 is refused here, not after gigabytes.
+ */
+function checkDeclaredSize(
+  dataset: DicomDataset,
+  pixelDataTag: string,
+  d: { rows: number; columns: number; samplesPerPixel: number; bitsAllocated: number; numberOfFrames: number; photometricInterpretation: string },
+): void {
+  const { raw, path } = dataset;
+  const frameSamples = d.rows * d.columns * d.samplesPerPixel;
+  checkVoxelLimit(frameSamples * d.numberOfFrames, `the pixel data (${d.numberOfFrames} frames of ${d.columns}x${d.rows}x${d.samplesPerPixel})`, path);
+  if (d.numberOfFrames === 1) return;
+  const element = raw.elements[pixelDataTag]!;
+  const present = Math.max(0, (raw.byteArray as Uint8Array).length - element.dataOffset);
+  if (element.hadUndefinedLength) {
+    // Encapsulated: every frame takes at least one item (8 bytes of header).
+    if (d.numberOfFrames * 8 > present) {
+      throw new ResourceLimitError(`NumberOfFrames ${d.numberOfFrames} cannot fit in the ${present} bytes of encapsulated pixel data`, { path });
+    }
+    return;
+  }
+  const storedSamples = d.photometricInterpretation === 'YBR_FULL_422' ? d.rows * d.columns * 2 : frameSamples;
+  const needed = Math.ceil((storedSamples * d.bitsAllocated * d.numberOfFrames) / 8);
+  const available = Math.min(element.length, present);
+  if (needed > available) {
+    throw new ResourceLimitError(`NumberOfFrames ${d.numberOfFrames} needs ${needed} bytes of pixel data, the file holds ${available}`, { path });
+  }
 }
 
 /** Samples in one frame. */

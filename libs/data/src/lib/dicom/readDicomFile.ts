@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { VoxelArray } from '../volume.js';
+import { MedsegError } from '../errors.js';
 import { DicomParseError } from './errors.js';
 import { decodeFrames } from './decode/decodeFrames.js';
 import { parseDicomBytes, type DicomDataset } from './parseDicom.js';
@@ -39,7 +40,14 @@ export async function readDicomFile(path: string, options: ReadDicomFileOptions 
 
 /** Decodes the frames of an already parsed data set. */
 export async function decodeDicomDataset(dataset: DicomDataset, options: ReadDicomFileOptions = {}): Promise<DicomFile> {
-  const description = readPixelDescription(dataset);
+  let description: PixelDescription;
+  try {
+    description = readPixelDescription(dataset);
+  } catch (error) {
+    // dicom-parser reads values lazily: an element that runs past the end throws (a string) only when read.
+    if (error instanceof MedsegError) throw error;
+    throw new DicomParseError(`malformed image pixel module (${typeof error === 'string' ? error : (error as Error).message})`, { path: dataset.path, cause: error });
+  }
   const decoded = await decodeFrames(dataset, description, options.frames);
   return { path: dataset.path, dataset, pixels: decoded.pixels, frames: decoded.frames };
 }

@@ -7,6 +7,8 @@ import type { VoiWindow } from './pixels/voiWindow.js';
 import { decodeDicomDataset, readDicomBytes } from './readDicomFile.js';
 import type { DicomSeriesInfo, SeriesProblem } from './seriesTypes.js';
 
+const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** A series read into one volume, with what identifies it and what is wrong with it. */
 export interface DicomSeriesVolume {
   /** Values after the modality LUT: Int16Array/Uint16Array when they are integers that fit, else Float32Array. */
@@ -77,6 +79,9 @@ export async function readDicomSeries(info: DicomSeriesInfo, options: ReadDicomS
   const samples = slices.map((slice) => {
     const frame = decoded.get(slice.path)!.get(slice.frameIndex)!;
     const [lo, hi] = rescaledRange(frame, slice.rescale);
+    if (!(Math.abs(lo) <= FLOAT32_MAX && Math.abs(hi) <= FLOAT32_MAX)) {
+      throw new UnsupportedPixelFormatError(`RescaleSlope ${slice.rescale.slope} / RescaleIntercept ${slice.rescale.intercept} give values beyond float32 (${lo} to ${hi}): not a usable modality LUT`, { path: slice.path });
+    }
     min = Math.min(min, lo);
     max = Math.max(max, hi);
     integer &&= isIntegerRescale(slice.rescale) && !(frame instanceof Float32Array || frame instanceof Float64Array);

@@ -19,6 +19,10 @@ export interface DicomFrameInfo {
   readonly pixelSpacing: readonly [number, number] | undefined;
   readonly rescale: Rescale;
   readonly window: VoiWindow | undefined;
+  /** PixelSpacing as written when it is present but unusable (zero, negative, NaN, not numbers). */
+  readonly invalidPixelSpacing?: string;
+  /** ImageOrientationPatient as written when present but unusable (all zero, parallel, not unit vectors). */
+  readonly invalidOrientation?: string;
 }
 
 /** One image file of a series. */
@@ -85,7 +89,9 @@ export type SeriesProblemKind =
   | 'mixed-orientation'
   | 'mixed-size'
   | 'duplicate-position'
-  | 'no-position';
+  | 'no-position'
+  | 'invalid-spacing'
+  | 'invalid-orientation';
 
 /** Something about a series' geometry that a user should know before trusting the stacked volume. */
 export interface SeriesProblem {

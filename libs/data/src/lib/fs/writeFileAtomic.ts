@@ -15,7 +15,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await writeFile(temporary, data);
     await rename(temporary, path);
   } catch (error) {
-    await rm(temporary, { force: true });
+    await rm(temporary, { force: true }).catch(() => undefined);
+    // `write` failures (ENOSPC) carry no path and others name the temporary file: name the target instead.
+    if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string') (error as NodeJS.ErrnoException).path = path;
     throw error;
   }
 }

@@ -15,6 +15,13 @@ export interface RasterizedContours {
   readonly offSliceContours: number;
   /** Contours that lie on a slice outside the grid. */
   readonly outsideContours: number;
+  /**
+   * Contours left out because a point is not finite or lies absurdly far from the grid (more than its own size
+   * beyond an edge): corrupt coordinates, which would otherwise fill a band across the slice.
+   */
+  readonly absurdContours: number;
+  /** The first such point (LPS, mm), for the message. */
+  readonly absurdPoint?: readonly [number, number, number];
 }
 
 /**
@@ -32,17 +39,30 @@ export function rasterizeContours(contours: readonly PlanarContour[], grid: Grid
   const bySlice = new Map<number, Float64Array[]>();
   let offSliceContours = 0;
   let outsideContours = 0;
+  let absurdContours = 0;
+  let absurdPoint: [number, number, number] | undefined;
+  const reach = Math.max(columns, rows, slices);
+  const absurd = (v: number, size: number): boolean => !Number.isFinite(v) || v < -size - reach || v > 2 * size + reach;
   for (const contour of contours) {
     const count = contour.points.length / 3;
     if (count < 3) continue;
     const xy = new Float64Array(count * 2);
     let sliceSum = 0;
+    let bad = false;
     for (let p = 0; p < count; p++) {
       const [x, y, z] = [contour.points[p * 3]!, contour.points[p * 3 + 1]!, contour.points[p * 3 + 2]!];
       const voxel = toVoxel.map((row) => row[0]! * x + row[1]! * y + row[2]! * z + row[3]!);
+      if (!bad && (absurd(voxel[0]!, columns) || absurd(voxel[1]!, rows) || absurd(voxel[2]!, slices))) {
+        bad = true;
+        absurdPoint ??= [x, y, z];
+      }
       xy[p * 2] = voxel[0]!;
       xy[p * 2 + 1] = voxel[1]!;
       sliceSum += voxel[2]!;
+    }
+    if (bad) {
+      absurdContours++;
+      continue;
     }
     const slicePosition = sliceSum / count;
     const slice = Math.round(slicePosition);
@@ -88,5 +108,5 @@ export function rasterizeContours(contours: readonly PlanarContour[], grid: Grid
       }
     }
   }
-  return { mask, offSliceContours, outsideContours };
+  return { mask, offSliceContours, outsideContours, absurdContours, ...(absurdPoint ? { absurdPoint } : {}) };
 }

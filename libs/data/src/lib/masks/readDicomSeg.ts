@@ -3,6 +3,7 @@ import { getDecimals, getItem, getItems, getString, getUint16 } from '../dicom/d
 import { type DicomDataset, parseDicomBytes } from '../dicom/parseDicom.js';
 import { SopClass, Tag, TransferSyntax } from '../dicom/tags.js';
 import type { Vec3 } from '../volume.js';
+import { MedsegError } from '../errors.js';
 import { MaskError } from './maskErrors.js';
 
 /** Segmentation attributes by keyword (PS3.3 C.8.20), beside the general ones in `Tag`. */
@@ -59,7 +60,15 @@ export async function readDicomSeg(path: string): Promise<DicomSeg> {
   } catch (error) {
     throw new MaskError(`cannot read file (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { path, cause: error });
   }
-  return parseDicomSeg(parseDicomBytes(bytes, path));
+  const dataset = parseDicomBytes(bytes, path);
+  // dicom-parser reads values lazily: an element that runs past the end throws (a string) only when read.
+  try {
+    return parseDicomSeg(dataset);
+  } catch (error) {
+    if (error instanceof MedsegError) throw error;
+    const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unreadable';
+    throw new MaskError(`malformed DICOM Segmentation (${reason})`, { path, cause: error });
+  }
 }
 
 export function parseDicomSeg(dataset: DicomDataset): DicomSeg {

@@ -32,8 +32,14 @@ export async function readPngMasks(folder: string, shape: readonly [number, numb
     }
     let decoded: { data: Buffer; info: OutputInfo };
     try {
-      decoded = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      // The header's size is checked before decoding, so a PNG claiming 100000 x 100000 is never inflated.
+      const header = await sharp(path).metadata();
+      if (header.width !== columns || header.height !== rows) {
+        throw new MaskError(`mask is ${header.width}x${header.height} but the image slice is ${columns}x${rows} (mismatched grids)`, { path });
+      }
+      decoded = await sharp(path, { limitInputPixels: columns * rows }).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     } catch (error) {
+      if (error instanceof MaskError) throw error;
       throw new MaskError(`not a readable PNG (${(error as Error).message})`, { path, cause: error });
     }
     if (decoded.info.width !== columns || decoded.info.height !== rows) {

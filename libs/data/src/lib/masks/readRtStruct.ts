@@ -82,6 +82,17 @@ export function parseRtStruct(bytes: Uint8Array, path: string): RtStruct {
     const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unreadable';
     throw new MaskError(`not a readable DICOM file (${reason})`, { path, cause: error });
   }
+  // dicom-parser reads values lazily: an element that runs past the end throws (a string) only when read.
+  try {
+    return describeRtStruct(dataSet, path);
+  } catch (error) {
+    if (error instanceof MaskError) throw error;
+    const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unreadable';
+    throw new MaskError(`malformed RT Structure Set (${reason})`, { path, cause: error });
+  }
+}
+
+function describeRtStruct(dataSet: DataSet, path: string): RtStruct {
   const sopClass = text(dataSet, RtTag.SOPClassUID);
   if (sopClass !== RtStructStorageUid) {
     throw new MaskError(`not an RT Structure Set (SOP class ${sopClass || 'missing'})`, { path });

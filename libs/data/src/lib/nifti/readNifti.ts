@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
 import { NIFTI1, isNIFTI1 } from 'nifti-reader-js';
 import type { Volume, VoxelArray } from '../volume.js';
 import { geometryFromRasMatrix } from './niftiAffine.js';
 import { type NiftiDatatype, niftiArrayTypes } from './niftiDatatype.js';
 import { NiftiReadError } from './niftiErrors.js';
+import { inflateCapped } from '../limits/inflateCapped.js';
+import { ResourceLimitError, checkVoxelLimit } from '../limits/resourceLimits.js';
 
 export interface NiftiVolume extends Volume {
   /** The datatype stored in the file (before `scl_slope`/`scl_inter`, which `data` has applied). */
@@ -32,25 +33,39 @@ export function parseNifti(input: Uint8Array, path?: string): NiftiVolume {
   let bytes = input;
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      bytes = gunzipSync(bytes);
+      bytes = inflateCapped(bytes, 'gzip', path);
     } catch (error) {
-      throw new NiftiReadError('corrupt gzip stream', { path, cause: error });
+      if (error instanceof ResourceLimitError) throw error;
+      throw new NiftiReadError(`corrupt gzip stream (${(error as Error).message})`, { path, cause: error });
     }
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  if (bytes.byteLength < 348 || !isNIFTI1(buffer)) throw new NiftiReadError('not a NIfTI-1 file', { path });
+  if (bytes.byteLength < 348 || !isNIFTI1(buffer)) throw new NiftiReadError('not a NIfTI-1 file (no n+1/ni1 magic)', { path });
   const header = new NIFTI1();
-  header.readHeader(buffer);
+  try {
+    header.readHeader(buffer);
+  } catch (error) {
+    throw new NiftiReadError(`unreadable NIfTI-1 header (${(error as Error).message})`, { path, cause: error });
+  }
   const dims = header.dims;
   const ndim = dims[0] ?? 0;
-  const extra = dims.slice(4, ndim + 1).reduce((product, value) => product * Math.max(1, value), 1);
-  if (ndim < 2 || ndim > 7 || extra !== 1) {
+  if (ndim < 2 || ndim > 7) throw new NiftiReadError(`dim[0] is ${ndim}: expected a 2D or 3D image`, { path });
+  const used = dims.slice(1, ndim + 1);
+  if (used.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new NiftiReadError(`dim = [${dims.slice(0, ndim + 1).join(', ')}] has a zero or negative size`, { path });
+  }
+  const extra = used.slice(3).reduce((product, value) => product * value, 1);
+  if (extra !== 1) {
     throw new NiftiReadError(`expected a 2D or 3D image, found dim = [${dims.slice(0, ndim + 1).join(', ')}]`, { path });
   }
-  const shape = [dims[1] ?? 1, ndim >= 2 ? (dims[2] ?? 1) : 1, ndim >= 3 ? (dims[3] ?? 1) : 1].map((v) => Math.max(1, v)) as [number, number, number];
+  const shape = [used[0]!, used[1]!, ndim >= 3 ? used[2]! : 1] as [number, number, number];
+  checkVoxelLimit(shape[0] * shape[1] * shape[2], `the image (${shape.join('x')})`, path);
   const ArrayType = niftiArrayTypes[header.datatypeCode as NiftiDatatype];
   if (!ArrayType) throw new NiftiReadError(`unsupported datatype code ${header.datatypeCode}`, { path });
   const count = shape[0] * shape[1] * shape[2];
+  if (!Number.isFinite(header.vox_offset) || header.vox_offset < 0) {
+    throw new NiftiReadError(`vox_offset ${header.vox_offset} is not a valid byte offset`, { path });
+  }
   const offset = Math.max(352, Math.round(header.vox_offset));
   const byteLength = count * ArrayType.BYTES_PER_ELEMENT;
   if (offset + byteLength > bytes.byteLength) {
@@ -62,14 +77,19 @@ export function parseNifti(input: Uint8Array, path?: string): NiftiVolume {
   let data: VoxelArray = new ArrayType(raw.buffer, 0, count);
 
   const slope = header.scl_slope;
-  const intercept = header.scl_inter;
+  const intercept = Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
   if (Number.isFinite(slope) && slope !== 0 && (slope !== 1 || intercept !== 0)) {
     const scaled = new Float32Array(count);
     for (let i = 0; i < count; i++) scaled[i] = data[i]! * slope + intercept;
+    if (!scaled.every(Number.isFinite)) {
+      throw new NiftiReadError(`scl_slope ${slope} / scl_inter ${intercept} give values beyond float32 (non-finite voxels)`, { path });
+    }
     data = scaled;
   }
+  const affine0 = header.sform_code > 0 ? readSform(buffer, header.littleEndian) : header.affine.map((row) => [...row]);
+  if (!affine0.flat().every(Number.isFinite)) throw new NiftiReadError('the voxel-to-world affine has non-finite entries', { path });
 
-  const affine = header.sform_code > 0 ? readSform(buffer, header.littleEndian) : header.affine.map((row) => [...row]);
+  const affine = affine0;
   return {
     data,
     shape,

@@ -1,3 +1,4 @@
+import { checkVoxelLimit } from '../limits/resourceLimits.js';
 import type { Grid } from '../masks/rasterizeContours.js';
 import { type Volume, type VoxelArray, lpsToVoxelMatrix, voxelToLpsMatrix } from '../volume.js';
 
@@ -66,10 +67,15 @@ export function resampleVolume<T extends VoxelArray>(source: Volume<T>, target: 
   return { data: out, shape: target.shape, spacing: target.spacing, origin: target.origin, direction: target.direction };
 }
 
-/** The grid of `volume` with in-plane spacing changed to `spacing` mm, covering the same field of view. */
-export function gridWithInPlaneSpacing(volume: Grid, spacing: number): Grid {
+/**
+ * The grid of `volume` with in-plane spacing changed to `spacing` mm, covering the same field of view. The new
+ * size is checked against `--max-voxels` before anything is allocated for it (PixelSpacing 60 resampled to
+ * 1 mm is 3600 times the voxels); `path` names the source in the error.
+ */
+export function gridWithInPlaneSpacing(volume: Grid, spacing: number, path?: string): Grid {
   const columns = Math.max(1, Math.round((volume.shape[0] * volume.spacing[0]) / spacing));
   const rows = Math.max(1, Math.round((volume.shape[1] * volume.spacing[1]) / spacing));
+  checkVoxelLimit(columns * rows * volume.shape[2], `resampling ${volume.shape.join('x')} to ${spacing} mm gives ${columns}x${rows}x${volume.shape[2]}, which`, path);
   // Keep the field of view's outer edge: the first voxel centre moves by half a voxel of the difference.
   const shiftX = (spacing - volume.spacing[0]) / 2;
   const shiftY = (spacing - volume.spacing[1]) / 2;

@@ -5,6 +5,7 @@ import { pathExists } from '@medseg/data';
 import { outputChannels } from '../decoder.js';
 import { ModelLoadError } from '../errors.js';
 import { type UnetConfig, unetInputChannels } from '../unet.js';
+import { getBackbone } from '../backbones.js';
 import { onnxInputName, onnxOpset, onnxOutputName } from './onnx-graph.js';
 
 export const medsegModelFile = 'medseg-model.json';
@@ -91,7 +92,11 @@ export function describeOnnxExport(members: readonly ExportedMember[], onnxBytes
     preprocessing: {
       normalization: dataset.normalization ?? null,
       resize: `each axial slice (x = columns, y = rows) resized bilinearly to ${size}x${size}, half-pixel centres`,
-      inGraph: `x' = clip((x - ${config.intensityRange[0]}) * 255 / (${config.intensityRange[1]} - ${config.intensityRange[0]}), 0, 255) / 127.5 - 1, the ImageNet MobileNet scaling; BatchNormalization folded into the convolutions`,
+      inGraph: `x' = clip((x - ${config.intensityRange[0]}) * 255 / (${config.intensityRange[1]} - ${config.intensityRange[0]}), 0, 255), then ${
+        getBackbone(config.backbone).preprocessing.mode === 'caffe'
+          ? 'RGB to BGR and the ImageNet BGR mean (103.939, 116.779, 123.68) subtracted, the Keras caffe preprocessing'
+          : '/ 127.5 - 1, the Keras tf preprocessing'
+      } of ${config.backbone}; BatchNormalization folded into the convolutions`,
       intensityRange: [config.intensityRange[0], config.intensityRange[1]],
     },
     output: { name: onnxOutputName, shape: ['batch', size, size, outputs], layout: 'NHWC', activation: outputs === 1 ? 'sigmoid' : 'softmax' },

@@ -84,6 +84,9 @@ describe('unetOnnxGraph + encodeOnnxModel', () => {
     { name: 'grey input, one sigmoid class', options: {}, members: 1, channels: 1 },
     { name: '2.5D input (3 channels), softmax over 2 classes + background', options: { contextSlices: 1, classes: 2 }, members: 1, channels: 3 },
     { name: 'an ensemble of two (mean of probabilities)', options: {}, members: 2, channels: 1 },
+    // Caffe preprocessing (BGR, ImageNet mean) in the graph: the channel order matters with 2.5D input.
+    { name: 'a caffe-preprocessed backbone (VGG16, random encoder), grey input', options: { backbone: 'vgg16', encoderWeights: 'none' }, members: 1, channels: 1 },
+    { name: 'a caffe-preprocessed backbone (VGG16, random encoder), 2.5D input', options: { backbone: 'vgg16', encoderWeights: 'none', contextSlices: 1 }, members: 1, channels: 3 },
   ];
   for (const { name, options, members, channels } of cases) {
     it(`${name}: accepted by onnx.checker (full_check) and equal to the tfjs forward in ONNX Runtime on real STS slices`, async () => {

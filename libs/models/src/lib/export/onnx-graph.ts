@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { outputChannels } from '../decoder.js';
 import { ModelExportError } from '../errors.js';
+import { caffeMeanBgr } from '../preprocess.js';
 import { unetInputChannels, type Unet } from '../unet.js';
 
 /** An attribute of an ONNX node, tagged with its ONNX attribute type. */
@@ -415,9 +416,23 @@ export function unetOnnxGraph(model: Unet | readonly Unet[], options: UnetOnnxGr
     let x = b.node('Sub', `${prefix}pre_shift`, [nchw, b.scalar(low)]);
     x = b.node('Mul', `${prefix}pre_scale`, [x, b.scalar(Math.fround(scale))]);
     x = b.node('Clip', `${prefix}pre_clip`, [x, b.scalar(0), b.scalar(255)]);
-    x = b.node('Div', `${prefix}pre_div`, [x, b.scalar(127.5)]);
-    x = b.node('Sub', `${prefix}encoder_input`, [x, b.scalar(1)]);
-    const features = translateModel(b, unet.encoder.model, { inputs: [x], repeatedInput: channels === 1, prefix: `${prefix}encoder/`, where });
+    // Then the backbone's own preprocessing (its registry entry, as greyToEncoderChannel applies it).
+    const caffe = unet.encoder.preprocessing.mode === 'caffe';
+    if (caffe) {
+      // RGB → BGR and the ImageNet BGR mean subtracted, as one exact 1x1 convolution (weights 0/1, bias -mean);
+      // a lone grey channel is copied to the three it stands for.
+      const inChannels = channels === 1 ? 1 : 3;
+      const weight = new Float32Array(3 * inChannels);
+      for (let o = 0; o < 3; o++) weight[o * inChannels + (inChannels === 1 ? 0 : 2 - o)] = 1;
+      const bias = Float32Array.from(caffeMeanBgr, (m) => -m);
+      x = b.node('Conv', `${prefix}encoder_input`, [x, b.constant(`${prefix}pre_bgr/W`, [3, inChannels, 1, 1], weight), b.constant(`${prefix}pre_bgr/B`, [3], bias)], {
+        kernel_shape: { type: 'ints', value: [1, 1] },
+      });
+    } else {
+      x = b.node('Div', `${prefix}pre_div`, [x, b.scalar(127.5)]);
+      x = b.node('Sub', `${prefix}encoder_input`, [x, b.scalar(1)]);
+    }
+    const features = translateModel(b, unet.encoder.model, { inputs: [x], repeatedInput: channels === 1 && !caffe, prefix: `${prefix}encoder/`, where });
     if (options.part === 'features') return features;
     const [probabilities] = translateModel(b, unet.decoder, { inputs: features, repeatedInput: false, prefix: `${prefix}decoder/`, where });
     return [probabilities!];

@@ -22,7 +22,8 @@ export function decodeRle(frame: Uint8Array, pixels: PixelDescription): VoxelArr
     // One segment of bit-packed pixels, least significant bit first, as in native 1-bit data.
     const packed = new Uint8Array(Math.ceil(pixelCount / 8));
     if (offsets[0]! < 64 || offsets[0]! > frame.length) throw new Error('RLE segment 0 has a bad offset');
-    unpackBits(frame, offsets[0]!, frame.length, packed);
+    const produced = unpackBits(frame, offsets[0]!, frame.length, packed);
+    if (produced < packed.length) throw new Error(`RLE segment 0 decodes to ${produced} bytes, the frame needs ${packed.length}`);
     return unpackBitPlane(packed, pixelCount);
   }
   const planeBytes = new Uint8Array(pixelCount);
@@ -32,7 +33,8 @@ export function decodeRle(frame: Uint8Array, pixels: PixelDescription): VoxelArr
     const start = offsets[s]!;
     const end = Math.min(offsets[s + 1]!, frame.length);
     if (start < 64 || start > frame.length || end < start) throw new Error(`RLE segment ${s} has a bad offset`);
-    unpackBits(frame, start, end, planeBytes);
+    const produced = unpackBits(frame, start, end, planeBytes);
+    if (produced < pixelCount) throw new Error(`RLE segment ${s} decodes to ${produced} bytes, the frame needs ${pixelCount}`);
     // Segment order: for each sample, its bytes from most to least significant.
     const sample = Math.floor(s / bytesPerSample);
     const shift = 8 * (bytesPerSample - 1 - (s % bytesPerSample));
@@ -57,8 +59,11 @@ export function unpackBitPlane(packed: Uint8Array, count: number, firstBit = 0):
   return out;
 }
 
-/** PackBits (TIFF / PS3.5 G.3.1) from `data[start, end)` into `out`, which it fills completely or zero-pads. */
-function unpackBits(data: Uint8Array, start: number, end: number, out: Uint8Array): void {
+/**
+ * PackBits (TIFF / PS3.5 G.3.1) from `data[start, end)` into `out`. Returns the bytes it produced: fewer than
+ * `out.length` means the segment is short (corrupt), which the caller reports rather than zero-filling.
+ */
+function unpackBits(data: Uint8Array, start: number, end: number, out: Uint8Array): number {
   let src = start;
   let dst = 0;
   const length = out.length;
@@ -78,4 +83,5 @@ function unpackBits(data: Uint8Array, start: number, end: number, out: Uint8Arra
     // 128 is a no-op.
   }
   if (dst < length) out.fill(0, dst);
+  return dst;
 }
