@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { OutputFolderError } from '../errors.js';
+import { outputWriteError } from './systemErrors.js';
 import { writeFileAtomic } from './writeFileAtomic.js';
 
 /** The file by which medseg recognises an output folder as its own, and which command wrote it. */
@@ -41,8 +42,9 @@ async function entries(path: string): Promise<string[] | null> {
     return await readdir(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new OutputFolderError('exists and is not a folder', { path });
-    throw error;
+    // ENOTDIR, EACCES...: an output that cannot be written, named with the path in words (as mkdir reports it).
+    const made = await mkdir(path, { recursive: true }).then(() => undefined, (cause: unknown) => cause);
+    throw outputWriteError(made ?? error, path) ?? made ?? error;
   }
 }
 
