@@ -1,7 +1,8 @@
 // @ts-check
 // Issue 8's check of the wasm training kernels: `npm run study:kernel-parity [-- --epochs N --out DIR]`.
 //
-// Trains the same small STS run twice through the `medseg` bin, once on the wasm backend (with medseg's
+// Trains the same small STS run twice with the library runner (each in its own worker thread, so each has its own
+// TF.js backend), once on the wasm backend (with medseg's
 // replacement training kernels: Conv2DBackpropFilter, the faster Conv2DBackpropInput, the BN and upsampling
 // gradients...) and once on the pure-JS cpu backend (tfjs's reference kernels), with the same seed, data and
 // settings, and prints both runs' validation Dice per epoch side by side. Float rounding differs between the
@@ -10,7 +11,8 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { medseg, root, shared } from './medseg-bin.mjs';
+import { ingestDataset } from '@medseg/data';
+import { inWorker, quote, root, shared, trainingOptions } from './medseg-bin.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,7 +30,12 @@ rmSync(images, { recursive: true, force: true });
 mkdirSync(images);
 for (const id of patients) symlinkSync(join(shared, 'data/sts/dicom', id), join(images, id));
 const dataset = join(out, 'dataset');
-medseg(['ingest', '--images', images, '--roi', 'GTV*', '--out', dataset, '--val', '0', '--val-patients', 'STS_007,STS_008']);
+console.log(`$ medseg ${quote(['ingest', '--images', images, '--roi', 'GTV*', '--out', dataset, '--val', '0', '--val-patients', 'STS_007,STS_008', '--resume'])}`);
+await ingestDataset({ images, roi: ['GTV*'], out: dataset, val: 0, valPatients: 'STS_007,STS_008', resume: true });
+const values = {
+  encoder: 'mobilenet_v1_0.25', encoderWeights: join(shared, 'weights/mobilenet_v1_0.25_224'), inputSize: 64, decoderFilters: [16, 8, 8, 8, 8],
+  batchSize: 8, epochs: Number(args.epochs), patience: Number(args.epochs), lr: 0.003, augment: 'none', seed: Number(args.seed),
+};
 
 const settings = ['--encoder', 'mobilenet_v1_0.25', '--encoder-weights', join(shared, 'weights/mobilenet_v1_0.25_224'), '--input-size', '64', '--decoder-filters', '16-8-8-8-8',
   '--batch-size', '8', '--epochs', args.epochs, '--patience', args.epochs, '--lr', '0.003', '--augment', 'none', '--seed', args.seed];
@@ -37,7 +44,7 @@ const runs = {};
 for (const backend of ['wasm', 'cpu']) {
   const run = join(out, `run-${backend}`);
   rmSync(run, { recursive: true, force: true });
-  const { seconds } = medseg(['train', '--dataset', dataset, '--out', run, ...settings, '--backend', backend, '--json']);
+  const { seconds } = await inWorker('train', ['train', '--dataset', dataset, '--out', run, ...settings, '--backend', backend], trainingOptions({ ...values, out: run, dataset, backend }), join(out, `train-${backend}.log`));
   const epochs = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.event === 'epoch');
   runs[backend] = { seconds, dice: epochs.map((e) => e.valDicePatient) };
 }

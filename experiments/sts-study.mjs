@@ -8,19 +8,21 @@
 //   random    - the same network with a random encoder, frozen (--encoder-weights none)
 //   finetune  - ImageNet encoder with its top blocks fine-tuned (--unfreeze-from conv_dw_12)
 // Each arm predicts the test patients from their DICOM series and is evaluated against the ingested RTSTRUCT
-// masks; `medseg eval --compare` gives the paired comparisons. Everything runs through the built `medseg` bin,
-// so each step is a command a user can repeat; arms train side by side (--jobs, one wasm thread each).
+// masks; `medseg eval --compare` gives the paired comparisons. Every step calls the library runner behind a
+// `medseg` command and prints that command, so a user can repeat it; training and prediction run in worker
+// threads, so arms train side by side (--jobs, one wasm thread each).
 // With --folds N each arm instead trains one model per cross-validation fold of the 28 development patients
 // (`medseg train --fold k --folds N`: fold k chooses the epoch, the rest train), ensembles them on the test
 // patients, and also reports the cross-validation Dice: every development patient predicted by the fold model
 // that never trained on it.
 // Writes OUT/results.md (the README's Results table) and results.json. Run again with the same --out, it reuses
 // the ingested cases and continues (or skips) each training run from its checkpoint.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bin, medseg, quote, root, shared } from './medseg-bin.mjs';
+import { ingestDataset } from '@medseg/data';
+import { runEvaluation, writeReports } from '@medseg/eval';
+import { inWorker, quote, root, shared, trainingOptions } from './medseg-bin.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,27 +49,6 @@ const out = resolve(args.out);
 const patient = (n) => `STS_${String(n).padStart(3, '0')}`;
 const testPatients = Array.from({ length: 8 }, (_, i) => patient(29 + i));
 
-/**
- * The same, without blocking, so arms can train side by side: each training process runs one wasm thread, so
- * `--jobs 2` uses both cores of a 2-core machine. Its stderr (progress) goes to a log file.
- * @param {string[]} argv @param {string} logFile
- * @returns {Promise<{ stdout: string; seconds: number }>}
- */
-function medsegAsync(argv, logFile) {
-  console.log(`$ medseg ${quote(argv)}   (progress: ${logFile})`);
-  const started = performance.now();
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', openSync(logFile, 'w')] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`medseg ${argv[0]} failed (exit ${code}); see ${logFile}`));
-      else resolvePromise({ stdout, seconds: (performance.now() - started) / 1000 });
-    });
-  });
-}
-
 /** Runs `tasks` with at most `limit` at a time. @template T @param {(() => Promise<T>)[]} tasks @param {number} limit */
 async function pool(tasks, limit) {
   /** @type {T[]} */
@@ -86,8 +67,16 @@ async function pool(tasks, limit) {
 const studyStarted = performance.now();
 mkdirSync(out, { recursive: true });
 const dataset = join(out, 'dataset');
-medseg(['ingest', '--images', join(shared, 'data/sts/dicom'), '--roi', 'GTV*', '--out', dataset, '--val', '0', '--test', '0',
-  '--val-patients', 'STS_025,STS_026,STS_027,STS_028', '--test-patients', testPatients.join(',')]);
+const valPatients = 'STS_025,STS_026,STS_027,STS_028';
+console.log(`$ medseg ${quote(['ingest', '--images', join(shared, 'data/sts/dicom'), '--roi', 'GTV*', '--out', dataset, '--val', '0', '--test', '0', '--val-patients', valPatients, '--test-patients', testPatients.join(','), '--resume'])}`);
+await ingestDataset({ images: join(shared, 'data/sts/dicom'), roi: ['GTV*'], out: dataset, val: 0, test: 0, valPatients, testPatients: testPatients.join(','), resume: true });
+
+/** `medseg eval` through the library: the report in `report` (replacing an earlier one). @param {string} pred @param {string} report @param {string} [compare] */
+async function evaluate(pred, report, compare) {
+  console.log(`$ medseg ${quote(['eval', '--pred', pred, '--truth', dataset, '--out', report, ...(compare === undefined ? [] : ['--compare', compare]), '--overwrite'])}`);
+  const result = await runEvaluation({ pred, truth: dataset, ...(compare === undefined ? {} : { compare }) });
+  await writeReports(result, report, { overwrite: true });
+}
 
 // The test patients' DICOM series, as a tree of links, for prediction from DICOM.
 const testImages = join(out, 'test-dicom');
@@ -99,12 +88,22 @@ const seeds = args.seeds.split(',').map((s) => s.trim());
 // Each arm's members: one model per seed on the fixed split, or (--folds N) one per cross-validation fold of the
 // 28 development patients, with the first seed, as nnU-Net trains its five folds.
 const folds = Number(args.folds);
-/** @type {{ name: string; options: string[] }[]} */
+/** @type {{ name: string; options: string[]; values: Record<string, number> }[]} */
 const members = folds >= 2
-  ? Array.from({ length: folds }, (_, k) => ({ name: `fold${k}`, options: ['--seed', seeds[0], '--fold', String(k), '--folds', String(folds)] }))
-  : seeds.map((seed) => ({ name: `seed${seed}`, options: ['--seed', seed] }));
+  ? Array.from({ length: folds }, (_, k) => ({ name: `fold${k}`, options: ['--seed', seeds[0], '--fold', String(k), '--folds', String(folds)], values: { seed: Number(seeds[0]), fold: k, folds } }))
+  : seeds.map((seed) => ({ name: `seed${seed}`, options: ['--seed', seed], values: { seed: Number(seed) } }));
+const commonValues = {
+  encoder: args.encoder, epochs: Number(args.epochs), inputSize: Number(args['input-size']), decoderFilters: args['decoder-filters'].split('-').map(Number), batchSize: 16,
+  lr: Number(args.lr), augment: args.augment, patience: Number(args.patience), backend: args.backend, contextSlices: Number(args['context-slices']),
+};
 const common = ['--encoder', args.encoder, '--epochs', args.epochs, '--input-size', args['input-size'], '--decoder-filters', args['decoder-filters'], '--batch-size', '16',
   '--lr', args.lr, '--augment', args.augment, '--patience', args.patience, '--backend', args.backend, '--context-slices', args['context-slices']];
+/** @type {Record<string, Record<string, unknown>>} */
+const armValues = {
+  imagenet: { encoderWeights: args.weights },
+  random: { encoderWeights: 'none' },
+  finetune: { encoderWeights: args.weights, unfreezeFrom: 'conv_dw_12', lrEncoder: 0.0001 },
+};
 /** @type {Record<string, string[]>} */
 const armOptions = {
   imagenet: ['--encoder-weights', args.weights],
@@ -121,15 +120,18 @@ const runDir = (/** @type {string} */ arm, /** @type {string} */ member) => join
 await pool(arms.flatMap((arm) => members.map((member) => async () => {
   const run = runDir(arm, member.name);
   const resume = existsSync(join(run, 'last/state.json'));
-  const argv = resume ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json'] : ['train', '--dataset', dataset, '--out', run, ...common, ...member.options, ...(armOptions[arm] ?? []), '--json'];
-  const trained = await medsegAsync(argv, join(out, `train-${arm}-${member.name}.log`));
-  const summary = JSON.parse(trained.stdout);
+  const argv = resume ? ['train', '--out', run, '--resume', '--backend', args.backend] : ['train', '--dataset', dataset, '--out', run, ...common, ...member.options, ...(armOptions[arm] ?? [])];
+  const options = trainingOptions({ ...commonValues, ...member.values, ...(armValues[arm] ?? {}), out: run, dataset, resume });
+  const trained = await inWorker('train', argv, options, join(out, `train-${arm}-${member.name}.log`));
+  const summary = trained.summary;
   timings[arm].push({ trainSeconds: summary.seconds ?? trained.seconds, backend: summary.backend ?? 'see log', bestEpoch: summary.best ?? null });
 })), Number(args.jobs));
 // Each arm predicts the test patients with the ensemble of its members (mean probabilities, as nnU-Net
 // ensembles its folds).
-await pool(arms.map((arm) => () => medsegAsync(['predict', ...members.flatMap((member) => ['--model', runDir(arm, member.name)]), '--input', testImages, '--out', join(out, `pred-${arm}`),
-  '--backend', args.backend, ...predictOptions], join(out, `predict-${arm}.log`))), Number(args.jobs));
+const predictValues = { backend: args.backend, tta: args.tta, largestComponent: args['largest-component'], overwrite: true };
+await pool(arms.map((arm) => () => inWorker('predict', ['predict', ...members.flatMap((member) => ['--model', runDir(arm, member.name)]), '--input', testImages, '--out', join(out, `pred-${arm}`),
+  '--backend', args.backend, ...predictOptions, '--overwrite'], { ...predictValues, models: members.map((member) => runDir(arm, member.name)), input: testImages, out: join(out, `pred-${arm}`) },
+  join(out, `predict-${arm}.log`))), Number(args.jobs));
 
 // Cross-validation: each fold's model predicts the development patients it held out, from its last checkpoint
 // (best/ was chosen on those very patients, which would flatter them); together they cover all 28 once.
@@ -140,13 +142,15 @@ if (folds >= 2) {
     const merged = join(out, `cv-${arm}`, 'all');
     rmSync(merged, { recursive: true, force: true });
     mkdirSync(merged, { recursive: true });
-    await pool(members.map((member) => () => medsegAsync(['predict', '--model', join(runDir(arm, member.name), 'last'), '--input', dataset, '--split', 'val', '--out', join(out, `cv-${arm}`, member.name),
-      '--no-seg', '--backend', args.backend, ...predictOptions], join(out, `cv-predict-${arm}-${member.name}.log`))), Number(args.jobs));
+    await pool(members.map((member) => () => inWorker('predict', ['predict', '--model', join(runDir(arm, member.name), 'last'), '--input', dataset, '--split', 'val', '--out', join(out, `cv-${arm}`, member.name),
+      '--no-seg', '--backend', args.backend, ...predictOptions, '--overwrite'],
+      { ...predictValues, models: [join(runDir(arm, member.name), 'last')], input: dataset, split: 'val', out: join(out, `cv-${arm}`, member.name), seg: false },
+      join(out, `cv-predict-${arm}-${member.name}.log`))), Number(args.jobs));
     for (const member of members) {
       const predicted = JSON.parse(readFileSync(join(out, `cv-${arm}`, member.name, 'predictions.json'), 'utf8'));
       for (const c of predicted.cases) symlinkSync(join(out, `cv-${arm}`, member.name, `${c.id}.nii.gz`), join(merged, `${c.id}.nii.gz`));
     }
-    medseg(['eval', '--pred', merged, '--truth', dataset, '--out', join(out, `report-cv-${arm}`)]);
+    await evaluate(merged, join(out, `report-cv-${arm}`));
     crossValidation[arm] = JSON.parse(readFileSync(join(out, `report-cv-${arm}`, 'metrics.json'), 'utf8'));
   }
 }
@@ -155,13 +159,12 @@ if (folds >= 2) {
 const reports = {};
 for (const arm of arms) {
   // The ImageNet arm's report; for each other arm, the ImageNet predictions compared with it, pair by pair.
-  const compare = arm === 'imagenet' ? [] : ['--compare', join(out, `pred-${arm}`)];
   const name = arm === 'imagenet' ? 'report-imagenet' : `report-imagenet-vs-${arm}`;
-  medseg(['eval', '--pred', join(out, 'pred-imagenet'), '--truth', dataset, '--out', join(out, name), ...compare]);
+  await evaluate(join(out, 'pred-imagenet'), join(out, name), arm === 'imagenet' ? undefined : join(out, `pred-${arm}`));
   reports[arm] = JSON.parse(readFileSync(join(out, name, 'metrics.json'), 'utf8'));
   if (arm !== 'imagenet') {
     const own = join(out, `report-${arm}`);
-    medseg(['eval', '--pred', join(out, `pred-${arm}`), '--truth', dataset, '--out', own]);
+    await evaluate(join(out, `pred-${arm}`), own);
     reports[`${arm}-own`] = JSON.parse(readFileSync(join(own, 'metrics.json'), 'utf8'));
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,30 @@ describe('medseg convert', () => {
     expect(single.status).toBe(1);
     expect(single.err).toMatch(/give a folder/);
     expect(medseg('convert', dicom).status).toBe(2);
+    // A name with another extension is a usage error, not a folder called x.txt.
+    const txt = medseg('convert', dicom, '-o', join(work, 'x.txt'));
+    expect(txt.status).toBe(2);
+    expect(txt.err).toContain('--output');
+    expect(existsSync(join(work, 'x.txt'))).toBe(false);
+  });
+
+  it('refuses to convert into a folder or file that holds other output, and replaces it with --overwrite', () => {
+    const dicom = sharedPath('data/dicom/pydicom/test_files/dicomdirtests');
+    const out = join(work, 'many');
+    const again = medseg('convert', dicom, '-o', out);
+    expect(again.status).toBe(1);
+    expect(again.err).toContain(`${out}: already holds the output of an earlier 'medseg convert'; pass --overwrite`);
+    writeFileSync(join(out, 'stale.nii.gz'), 'left from another series');
+    const replaced = medseg('convert', dicom, '-o', out, '--overwrite');
+    expect(replaced.status, replaced.err).toBe(0);
+    expect(existsSync(join(out, 'stale.nii.gz'))).toBe(false);
+    const series = sharedPath('data/sts/dicom/STS_003/image');
+    const file = join(work, 'one.nii.gz');
+    expect(medseg('convert', series, '-o', file).status).toBe(0);
+    const twice = medseg('convert', series, '-o', file);
+    expect(twice.status).toBe(1);
+    expect(twice.err).toContain(`${file}: already exists; pass --overwrite`);
+    expect(medseg('convert', series, '-o', file, '--overwrite').status).toBe(0);
   });
 });
 

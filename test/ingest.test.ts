@@ -103,7 +103,11 @@ describe('medseg ingest resumes after a kill', () => {
       });
     });
     expect(existsSync(join(interrupted, 'manifest.json'))).toBe(false);
-    const rerun = runMedseg([...args(interrupted), '--json']);
+    // Its own unfinished dataset: refused without --resume (never continued or mixed silently), continued with it.
+    const refused = runMedseg(args(interrupted));
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`${interrupted}: already holds the output of an earlier 'medseg ingest'; pass --resume to continue it or --overwrite to replace it`);
+    const rerun = runMedseg([...args(interrupted), '--resume', '--json']);
     expect(rerun.status, rerun.stderr).toBe(0);
     expect((JSON.parse(rerun.stdout) as { reused: number }).reused).toBeGreaterThanOrEqual(2);
 

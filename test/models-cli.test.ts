@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +40,49 @@ describe('medseg train and predict', () => {
     expect(summary).toMatchObject({ epochs: 1, stopped: 'completed' });
     expect(train.err).toMatch(/epoch 1\/1: loss [\d.]+, val Dice per slice/);
     for (const file of ['best/weights.bin', 'last/optimizer.bin', 'last/state.json', 'last/config.json', 'log.jsonl']) expect(existsSync(join(runDir, file))).toBe(true);
+
+    // The run record, filled from the real run: version, command line, case IDs of the dataset's splits.
+    const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as {
+      medsegVersion: string;
+      commandLine: string[];
+      commit: string | null;
+      runtime: Record<string, unknown>;
+      dataset: { caseIds: Record<string, string[]>; manifestSha256: string; modality: string };
+    };
+    const version = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).stdout.trim();
+    expect(run.medsegVersion).toBe(version);
+    expect(run.commandLine).toEqual(['medseg', 'train', '--dataset', dataset, '--out', runDir, '--epochs', '1', '--augment', 'light', '--json', ...small]);
+    const manifestText = readFileSync(join(dataset, 'manifest.json'));
+    const manifest = JSON.parse(manifestText.toString()) as { cases: { id: string; split: string; modality: string }[] };
+    const ids = (split: string) => manifest.cases.filter((c) => c.split === split).map((c) => c.id);
+    expect(run.dataset.caseIds).toEqual({ train: ids('train'), val: ids('val'), test: ids('test') });
+    expect(run.dataset.caseIds['val']).toEqual(['STS_003']);
+    expect(run.dataset.manifestSha256).toBe(createHash('sha256').update(manifestText).digest('hex'));
+    expect(run.dataset.modality).toBe(manifest.cases[0]!.modality);
+    expect(run.runtime).toMatchObject({ node: process.versions.node, backend: 'wasm' });
+    expect(run.commit === null || /^[0-9a-f]{40}$/.test(run.commit)).toBe(true);
+    const inCheckpoint = JSON.parse(readFileSync(join(runDir, 'best/config.json'), 'utf8')) as { run: unknown; sha256: Record<string, string> };
+    expect(inCheckpoint.run).toEqual(run);
+    expect(inCheckpoint.sha256['weights.bin']).toBe(createHash('sha256').update(readFileSync(join(runDir, 'best/weights.bin'))).digest('hex'));
+
+    // The same --out again is refused (no silent retraining over best/); --overwrite replaces it.
+    const again = medseg(['train', '--dataset', dataset, '--out', runDir, '--epochs', '1', ...small]);
+    expect(again.status).toBe(1);
+    expect(again.err).toContain(`${runDir}: already holds the output of an earlier 'medseg train'; pass --resume to continue it or --overwrite to replace it`);
+    const foreign = join(work, 'not-a-run');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'mine');
+    const intoForeign = medseg(['train', '--dataset', dataset, '--out', foreign, '--epochs', '1', ...small]);
+    expect(intoForeign.status).toBe(1);
+    expect(intoForeign.err).toContain('is not empty and was not written by medseg');
+    expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    // --overwrite trains a new run beside the old one and swaps it in: nothing of the old run is left.
+    writeFileSync(join(runDir, 'stale.txt'), 'from the old run');
+    const replaced = medseg(['train', '--dataset', dataset, '--out', runDir, '--epochs', '1', '--augment', 'light', '--overwrite', ...small]);
+    expect(replaced.status, replaced.err).toBe(0);
+    expect(existsSync(join(runDir, 'stale.txt'))).toBe(false);
+    expect((JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { commandLine: string[] }).commandLine).toContain('--overwrite');
+    expect(readdirSync(work).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
 
     const out = join(work, 'pred');
     const source = sharedPath('data/sts/dicom/STS_003/image');
@@ -91,6 +135,64 @@ print(json.dumps({
     expect(viaDataset.status, viaDataset.err).toBe(0);
     const same = spawnSync(debianPython, ['-c', 'import sys, numpy as np, nibabel as nib; a, b = (np.asarray(nib.load(p).dataobj) for p in sys.argv[1:]); print(bool((a == b).all()))', join(out, files.nifti), join(fromDataset, 'STS_003.nii.gz')], { encoding: 'utf8' });
     expect(same.stdout.trim()).toBe('True');
+
+    // predict into a folder holding another prediction is refused; --overwrite replaces it whole.
+    const into = medseg(['predict', '--model', runDir, '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm']);
+    expect(into.status).toBe(1);
+    expect(into.err).toContain(`${out}: already holds the output of an earlier 'medseg predict'; pass --overwrite to replace it`);
+    const replacedPrediction = medseg(['predict', '--model', runDir, '--input', dataset, '--split', 'train', '--out', out, '--no-seg', '--backend', 'wasm', '--overwrite']);
+    expect(replacedPrediction.status, replacedPrediction.err).toBe(0);
+    const now = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as { status: string; cases: { id: string }[] };
+    expect(now.status).toBe('complete');
+    expect(now.cases.map((c) => c.id)).toEqual(['STS_001', 'STS_002']);
+    expect(readdirSync(out).filter((f) => f.endsWith('.nii.gz')).sort()).toEqual(['STS_001.nii.gz', 'STS_002.nii.gz']);
+    expect(readdirSync(work).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
+
+    // A dataset ingested with another normalisation is refused, naming both settings.
+    const zscore = join(work, 'dataset-zscore');
+    const ingest = medseg(['ingest', '--images', join(images, 'STS_003'), '--out', zscore, '--roi', 'GTV*', '--val', '0', '--normalize', 'zscore']);
+    expect(ingest.status, ingest.err).toBe(0);
+    const mismatch = medseg(['predict', '--model', runDir, '--input', zscore, '--out', join(work, 'pred-zscore'), '--backend', 'wasm']);
+    expect(mismatch.status).toBe(1);
+    expect(mismatch.err).toMatch(/dataset-zscore: the dataset is normalised with .*zscore.*, the model .* was trained on .*percentile|dataset-zscore: the dataset is normalised with .*zscore.*, the model .* was trained on/);
+    expect(existsSync(join(work, 'pred-zscore'))).toBe(false);
+
+    // A CT series for a model trained on MR: refused unless the user says so.
+    const ct = join(work, 'ct');
+    mkdirSync(ct);
+    symlinkSync(sharedPath('data/dicom/pydicom/test_files/CT_small.dcm'), join(ct, 'CT_small.dcm'));
+    const wrongModality = medseg(['predict', '--model', runDir, '--input', ct, '--out', join(work, 'pred-ct'), '--no-seg', '--backend', 'wasm']);
+    expect(wrongModality.status).toBe(1);
+    expect(wrongModality.err).toMatch(/is CT, the model .* was trained on MR; pass --allow-modality-mismatch/);
+    const allowed = medseg(['predict', '--model', runDir, '--input', ct, '--out', join(work, 'pred-ct-allowed'), '--no-seg', '--backend', 'wasm', '--allow-modality-mismatch']);
+    expect(allowed.status, allowed.err).toBe(0);
+
+    // A run made the old way (no run.json, no record or checksums in its checkpoints) still predicts and resumes.
+    const old = join(work, 'run-old');
+    cpSync(runDir, old, { recursive: true });
+    rmSync(join(old, 'run.json'));
+    rmSync(join(old, '.medseg-output.json'));
+    for (const checkpoint of ['best', 'last']) {
+      const file = join(old, checkpoint, 'config.json');
+      const { run: _run, sha256: _sha, ...meta } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+      writeFileSync(file, JSON.stringify(meta));
+    }
+    const oldPredict = medseg(['predict', '--model', old, '--input', dataset, '--split', 'val', '--out', join(work, 'pred-old'), '--no-seg', '--backend', 'wasm']);
+    expect(oldPredict.status, oldPredict.err).toBe(0);
+    const oldResume = medseg(['train', '--out', old, '--resume', '--backend', 'wasm', '--json']);
+    expect(oldResume.status, oldResume.err).toBe(0);
+    expect(JSON.parse(oldResume.out)).toMatchObject({ epochs: 1, stopped: 'completed' });
+
+    // A flipped byte in best/weights.bin is a load error naming the file.
+    const damaged = join(work, 'run-damaged');
+    cpSync(runDir, damaged, { recursive: true });
+    const weightsFile = join(damaged, 'best/weights.bin');
+    const bytes = readFileSync(weightsFile);
+    bytes[100] = bytes[100]! ^ 0x40;
+    writeFileSync(weightsFile, bytes);
+    const broken = medseg(['predict', '--model', damaged, '--input', dataset, '--split', 'val', '--out', join(work, 'pred-damaged'), '--backend', 'wasm']);
+    expect(broken.status).toBe(1);
+    expect(broken.err).toContain(`${weightsFile}: checksum mismatch`);
   });
 
   it('saves on Ctrl-C (SIGINT to the real bin) and finishes with --resume', async () => {
@@ -186,7 +288,7 @@ print(json.dumps({'agreeFg': int((a & b).sum()), 'agreeBg': int((~a & ~b).sum())
 
     // Members of different folds share no validation cases; a fold past the last is a usage error.
     const mixed = medseg(['predict', '--model', dir, '--model', runDir, '--input', dataset, '--split', 'val', '--out', join(work, 'pred-mixed'), '--backend', 'wasm']);
-    expect(mixed.status).toBe(2);
+    expect(mixed.status).toBe(1);
     expect(mixed.err).toContain('another cross-validation fold');
     const beyond = medseg(['train', '--dataset', dataset, '--out', join(work, 'run-fold-bad'), '--fold', '3', '--folds', '3', ...small]);
     expect(beyond.status).toBe(2);

@@ -60,6 +60,21 @@ describe('medseg demo', () => {
     expect(reported).toBeCloseTo(meanDice(metrics), 3);
     // A lesion covers about 1% of a phantom volume: a guess with that prevalence scores a Dice near 0.01.
     expect(reported).toBeGreaterThan(0.5);
+    // The demo's run is a real run folder: its record, curves, and the report's link to them.
+    const run = JSON.parse(readFileSync(join(out, 'run/run.json'), 'utf8')) as { commandLine: string[]; dataset: { caseIds: { val: string[]; test: string[] }; classes: { key: string; label: string }[] } };
+    expect(run.commandLine.slice(0, 2)).toEqual(['medseg', 'train']);
+    expect(run.dataset.caseIds).toMatchObject({ val: ['PHANTOM_005', 'PHANTOM_006'], test: ['PHANTOM_007', 'PHANTOM_008'] });
+    // The class keeps its key (the --roi pattern) and shows the ROI it matched.
+    expect(run.dataset.classes[1]).toMatchObject({ key: 'GTV*', label: 'GTV_lesion' });
+    expect(readFileSync(join(out, 'run/curves.svg'), 'utf8')).toMatch(/<svg[\s\S]*class="best"/);
+    expect(readFileSync(join(out, 'report/report.html'), 'utf8')).toContain('curves.svg');
+    expect(readFileSync(join(out, 'report/report.html'), 'utf8')).toContain('GTV_lesion');
+    const seg = spawnSync(debianPython, ['-c', 'import sys, pydicom; print(pydicom.dcmread(sys.argv[1]).SegmentSequence[0].SegmentLabel)', join(out, 'predictions/PHANTOM_007.seg.dcm')], { encoding: 'utf8' });
+    expect(seg.stdout.trim(), seg.stderr).toBe('GTV_lesion');
+    // A second demo into the same folder is refused rather than mixed with the first.
+    const again = runMedseg(['demo', '--out', out, '--encoder-weights', weights, '--patients', '8', '--epochs', '1']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('--overwrite');
   });
 
   it('says plainly when it cannot download ImageNet weights, and trains without them', () => {

@@ -11,6 +11,8 @@ export interface CliContext {
   readonly cwd: string;
   /** True when stderr is a terminal: progress bars instead of plain lines. */
   readonly isTTY: boolean;
+  /** The command line being run (`medseg` and its arguments), for run records; set by `run()`. */
+  readonly argv?: readonly string[];
 }
 
 export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;

@@ -13,7 +13,7 @@ export function formatError(error: unknown, debug: boolean): string {
   return `medseg: ${String(error)}`;
 }
 
-/** A usage problem found after parsing (a missing file, conflicting options): exit code 2. */
+/** A usage problem found after parsing (a missing required option, a bad value, conflicting options): exit code 2. A path that does not exist is an input error (exit 1), never this. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

@@ -4,9 +4,9 @@ import type { CommandModule } from './command.js';
 import { type CliContext, ExitCode, writeLine } from './context.js';
 import { UsageError, formatError } from './errors.js';
 import { integer } from './options.js';
-import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_VOXELS, setResourceLimits } from '@medseg/data';
+import { DEFAULT_MAX_INFLATED_BYTES, DEFAULT_MAX_VOXELS, medsegVersion, setResourceLimits } from '@medseg/data';
 
-export const version = '0.1.0';
+export const version = medsegVersion;
 
 function maxVoxelsFromEnv(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_MAX_VOXELS;
@@ -41,7 +41,7 @@ export async function run(argv: readonly string[], context: CliContext, modules:
       const maxVoxels = (program.opts()['maxVoxels'] as number | undefined) ?? maxVoxelsFromEnv(context.env['MEDSEG_MAX_VOXELS']);
       const previous = setResourceLimits({ maxVoxels, maxInflatedBytes: maxVoxels * (DEFAULT_MAX_INFLATED_BYTES / DEFAULT_MAX_VOXELS) });
       try {
-        exitCode = await module.run(positional, self.opts(), context);
+        exitCode = await module.run(positional, self.opts(), { ...context, argv: ['medseg', ...argv] });
       } finally {
         setResourceLimits(previous);
       }

@@ -3,7 +3,7 @@
 // -- core --
 export type { Vec3, VoxelArray, Volume } from './lib/volume.js';
 export { lpsToVoxelMatrix, voxelCount, voxelIndex, voxelToLpsMatrix, voxelToRasMatrix } from './lib/volume.js';
-export { MedsegError, PlanError } from './lib/errors.js';
+export { MedsegError, OutputFolderError, PlanError } from './lib/errors.js';
 export type { ResourceLimits } from './lib/limits/resourceLimits.js';
 export {
   DEFAULT_MAX_INFLATED_BYTES,
@@ -22,6 +22,7 @@ export { OutputWriteError, describeSystemError, isSystemError, outputWriteError 
 export { printable } from './lib/names/printable.js';
 export type { Rng, RngState } from './lib/random.js';
 export { createRng, hashString } from './lib/random.js';
+export { medsegVersion } from './lib/version.js';
 
 // -- dicom (reading, decoding, series) --
 export { Tag, TransferSyntax, SopClass, transferSyntaxName } from './lib/dicom/tags.js';
@@ -72,6 +73,8 @@ export { NiftiDatatype } from './lib/nifti/niftiDatatype.js';
 export { NiftiReadError } from './lib/nifti/niftiErrors.js';
 export { writeFileAtomic } from './lib/fs/writeFileAtomic.js';
 export { pathExists } from './lib/fs/pathExists.js';
+export type { OutputFolder, PrepareOutputFolderOptions } from './lib/fs/prepareOutputFolder.js';
+export { checkOutputFile, checkOutputFolder, OUTPUT_MARKER, outputFolderKind, prepareOutputFolder } from './lib/fs/prepareOutputFolder.js';
 export { builtWorkerEntry } from './lib/fs/builtWorkerEntry.js';
 
 // -- masks (RTSTRUCT, SEG, PNG) and datasets --
@@ -95,7 +98,7 @@ export { percentile } from './lib/stats/percentile.js';
 export type { CrossValidationFold, Split, SplitOptions } from './lib/dataset/assignSplit.js';
 export { assignSplits, crossValidationSplits } from './lib/dataset/assignSplit.js';
 export { cropOrPad } from './lib/dataset/cropOrPad.js';
-export type { DatasetCase, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
+export type { DatasetCase, DatasetClass, DatasetManifest, IngestSettings, MaskSourceKind } from './lib/dataset/datasetTypes.js';
 export { DATASET_SCHEMA_VERSION } from './lib/dataset/datasetTypes.js';
 export type { MaskSource, CaseMask } from './lib/dataset/buildCaseMask.js';
 export { buildCaseMask } from './lib/dataset/buildCaseMask.js';

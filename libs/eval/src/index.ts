@@ -52,4 +52,5 @@ export { reportHtml } from './lib/report/reportHtml.js';
 export { textSummary } from './lib/report/textSummary.js';
 export type { WrittenReports } from './lib/report/writeReports.js';
 export { writeReports } from './lib/report/writeReports.js';
+export type { WriteReportsOptions } from './lib/report/writeReports.js';
 export { encodePng } from './lib/report/encodePng.js';

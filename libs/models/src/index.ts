@@ -15,8 +15,9 @@ export type { LayersModelFiles } from './lib/layers-model-files.js';
 export { layersModelFromFiles, readLayersModelFiles } from './lib/layers-model-files.js';
 export type { BuildUnetOptions, Unet, UnetConfig } from './lib/unet.js';
 export { buildUnet, defaultDecoderFilters, segmentationModelsDecoderFilters, unetInputChannels } from './lib/unet.js';
-export type { BatchAugmenter } from './lib/slice-context.js';
-export { augmentChannels, contextSliceChoices, inputChannels, volumeSliceStack } from './lib/slice-context.js';
+export type { BatchAugmenter } from './lib/augment-channels.js';
+export { augmentChannels } from './lib/augment-channels.js';
+export { contextSliceChoices, inputChannels, volumeSliceStack } from './lib/slice-context.js';
 export type { Preprocessing } from './lib/preprocess.js';
 export { caffePreprocessing, greyTo255, greyToEncoderChannel, greyToEncoderInput, tfPreprocessing } from './lib/preprocess.js';
 export type { InferenceForwardOptions } from './lib/inference-graph.js';
@@ -28,8 +29,10 @@ export { resizeBilinear, resizeNearest } from './lib/resize.js';
 export type { SliceCase, SliceSet } from './lib/slice-set.js';
 export { buildSliceSet, intensityRange } from './lib/slice-set.js';
 export type { CheckpointContents, NamedTensor } from './lib/checkpoint.js';
-export { checkpointFolder, copyUnetWeights, loadCheckpoint, saveCheckpoint } from './lib/checkpoint.js';
-export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings, TrainState, TrainingBatch } from './lib/train.js';
+export type { CheckpointMeta } from './lib/checkpoint.js';
+export { checkpointFolder, copyUnetWeights, loadCheckpoint, readCheckpointMeta, saveCheckpoint } from './lib/checkpoint.js';
+export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings, TrainState } from './lib/train.js';
+export type { TrainingBatch } from './lib/training-batch.js';
 export { epochOutcome, learningRateAt, trainUnet, validateTrainSettings, validationDice } from './lib/train.js';
 export { batchGradients, trainableVariables } from './lib/training-step.js';
 export { FlatAdamOptimizer } from './lib/flat-adam.js';
@@ -59,6 +62,20 @@ export { createReplicaPool, replicaBackends } from './lib/data-parallel/replica-
 export { predictSlicesParallel } from './lib/data-parallel/parallel-predict.js';
 export { parallelBatchGradients } from './lib/data-parallel/parallel-gradients.js';
 
+// -- runners and run records --
+export type { RunTrainingEvent, RunTrainingModel, RunTrainingOptions, RunTrainingResult } from './lib/run-training.js';
+export { runTraining } from './lib/run-training.js';
+export type { PredictionRecord, PredictionSplit, RunPredictionEvent, RunPredictionOptions, RunPredictionResult } from './lib/run-prediction.js';
+export { checkDatasetAgainstRun, PREDICTIONS_FILE, resolveCheckpoint, runPrediction } from './lib/run-prediction.js';
+export type { PredictedCase } from './lib/prediction-outputs.js';
+export type { PredictionInput } from './lib/prediction-inputs.js';
+export type { RunClass, RunDataset, RunRecord } from './lib/run-record-schema.js';
+export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION } from './lib/run-record-schema.js';
+export { buildRunRecord, migrateCheckpointRecord, readRunRecord, runClasses, validateRunRecord, writeRunRecord } from './lib/run-record.js';
+export { gitCommit } from './lib/git-commit.js';
+export type { StartedReplicas } from './lib/data-parallel/start-replicas.js';
+export { startReplicas } from './lib/data-parallel/start-replicas.js';
+export { trainingCurvesSvg } from './lib/training-curves.js';
 // -- engines and export (ONNX) --
 export type { EngineName, SliceEngine } from './lib/engine/slice-engine.js';
 export { engineChoices, isSliceEngine } from './lib/engine/slice-engine.js';

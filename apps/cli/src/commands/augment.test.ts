@@ -100,6 +100,14 @@ describe('medseg augment --preview', () => {
     const a = await render(1, 'a.png');
     expect((await render(1, 'b.png')).equals(a)).toBe(true);
     expect((await render(2, 'c.png')).equals(a)).toBe(false);
+    // An existing sheet is kept unless --overwrite replaces it.
+    const again = capture();
+    expect(await run(['augment', '--dataset', dataset, '--preview', join(dir, 'a.png'), '--seed', '2', '--rows', '2', '--variants', '2', '--preset', 'heavy'], again.context, [augmentCommand])).toBe(ExitCode.Failure);
+    expect(again.err()).toContain(`${join(dir, 'a.png')}: already exists; pass --overwrite`);
+    expect(readFileSync(join(dir, 'a.png')).equals(a)).toBe(true);
+    const replaced = capture();
+    expect(await run(['augment', '--dataset', dataset, '--preview', join(dir, 'a.png'), '--seed', '2', '--rows', '2', '--variants', '2', '--preset', 'heavy', '--overwrite'], replaced.context, [augmentCommand])).toBe(ExitCode.Ok);
+    expect(readFileSync(join(dir, 'a.png')).equals(readFileSync(join(dir, 'c.png')))).toBe(true);
   });
 
   it('runs a JSON config file in place of a preset', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type AugmentConfig, AugmentConfigError, augmentPresets, type AugmentPreset, augmentPreview, validateAugmentConfig, writeFileAtomic } from '@medseg/data';
+import { type AugmentConfig, AugmentConfigError, augmentPresets, type AugmentPreset, augmentPreview, validateAugmentConfig, writeFileAtomic, checkOutputFile } from '@medseg/data';
 import type { CommandModule } from '../command.js';
 import { integer } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
@@ -34,10 +34,12 @@ export const augmentCommand: CommandModule = {
       .option('--rows <n>', 'slices shown, one per row', integer(1), 6)
       .option('--variants <n>', 'augmented copies per slice', integer(1), 5)
       .addOption(new Option('--split <split>', 'cases to draw slices from').choices(['train', 'val', 'test']).default('train'))
+      .option('--overwrite', 'replace an existing file at --preview')
       .option('--json', 'machine-readable output'),
   run: async (_args, options, context) => {
     const dataset = resolve(context.cwd, options['dataset'] as string);
     const output = resolve(context.cwd, options['preview'] as string);
+    await checkOutputFile(output, { overwrite: options['overwrite'] === true });
     const configPath = options['config'] as string | undefined;
     const augment: AugmentPreset | AugmentConfig = configPath ? await readConfig(resolve(context.cwd, configPath)) : (options['preset'] as AugmentPreset);
     const seed = options['seed'] as number;

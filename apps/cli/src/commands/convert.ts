@@ -1,8 +1,13 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import {
+  checkOutputFile,
+  checkOutputFolder,
+  outputWriteError,
+  uniqueSafeNames,
+  type OutputFolder,
+  prepareOutputFolder,
   type DicomSeriesInfo,
   type MaskSource,
   MaskError,
@@ -12,12 +17,11 @@ import {
   pairMaskSources,
   readDicomSeries,
   scanDicomTree,
-  outputWriteError,
-  uniqueSafeNames,
   writeNifti,
 } from '@medseg/data';
 import type { CommandModule } from '../command.js';
 import { ExitCode, writeLine } from '../context.js';
+import { UsageError } from '../errors.js';
 import { createProgress } from '../progress.js';
 
 const niftiExtension = /\.nii(\.gz)?$/;
@@ -48,10 +52,16 @@ export const convertCommand: CommandModule = {
       .option('--mask <file>', 'write this mask instead of the image, as a label map on the grid of the series it belongs to: an RTSTRUCT or SEG (paired by reference), a NIfTI label map or a folder of PNG slices')
       .option('--roi <pattern...>', "RTSTRUCT ROI name patterns, one class each ('GTV*'); default: all ROIs as one class")
       .option('--seg-threshold <t>', 'threshold for fractional SEGs', '0.5')
+      .option('--overwrite', 'replace an existing output file, or an earlier conversion in the output folder')
       .option('--json', 'machine-readable output'),
   run: async (args, options, context) => {
     const path = resolve(context.cwd, args[0]!);
     const out = resolve(context.cwd, String(options['output']));
+    // A name with another extension is neither a NIfTI file nor a sensible folder name: say so instead of making a folder 'x.txt'.
+    if (!niftiExtension.test(out) && extname(out) !== '') throw new UsageError(`--output ${String(options['output'])}: give a .nii or .nii.gz file, or a folder (no extension)`);
+    const overwrite = options['overwrite'] === true;
+    if (niftiExtension.test(out)) await checkOutputFile(out, { overwrite });
+    else await checkOutputFolder(out, { kind: 'convert', overwrite });
     const scan = await scanDicomTree(path);
     if (scan.series.length === 0) throw new MedsegError(`no DICOM image series (${scan.skipped.length} files skipped)`, { path });
     if (options['mask'] !== undefined) {
@@ -66,14 +76,16 @@ export const convertCommand: CommandModule = {
     }
     const single = scan.series.length === 1 && niftiExtension.test(out);
     let outputs: string[];
+    let folder: OutputFolder | undefined;
     if (single) {
       outputs = [out];
     } else {
       if (niftiExtension.test(out)) {
         throw new MedsegError(`found ${scan.series.length} series: give a folder, not a .nii file, as --output`, { path: out });
       }
-      await mkdir(out, { recursive: true });
-      outputs = seriesFileNames(scan.series, '.nii.gz').map((name) => join(out, name));
+      folder = await prepareOutputFolder(out, { kind: 'convert', overwrite });
+      const work = folder.work;
+      outputs = seriesFileNames(scan.series, '.nii.gz').map((name) => join(work, name));
     }
     const converted: Converted[] = [];
     const failed: { seriesInstanceUid: string; reason: string }[] = [];
@@ -85,7 +97,7 @@ export const convertCommand: CommandModule = {
         await writeNifti(outputs[i]!, result.volume);
         converted.push({
           seriesInstanceUid: series.seriesInstanceUid,
-          output: outputs[i]!,
+          output: folder === undefined ? outputs[i]! : join(out, basename(outputs[i]!)),
           shape: result.volume.shape,
           datatype: result.volume.data.constructor.name.replace('Array', '').toLowerCase(),
           problems: result.problems.map((p) => `${p.kind}: ${p.message}`),
@@ -100,6 +112,7 @@ export const convertCommand: CommandModule = {
     }
     progress?.update(scan.series.length);
     progress?.stop();
+    await folder?.commit();
     if (options['json']) {
       writeLine(context.stdout, JSON.stringify({ path, converted, failed, skipped: scan.skipped }, null, 2));
     } else {

@@ -81,8 +81,9 @@ describe('medseg eval', () => {
     const out = join(root, 'report-plain');
     const code = await run(['eval', '--pred', join(root, 'pred'), '--truth', join(root, 'truth'), '--images', join(root, 'images'), '--out', out], io.context, [evalCommand]);
     expect(code, io.err()).toBe(ExitCode.Ok);
-    // Written through temporary files and renames: exactly the three outputs, no leftovers.
-    expect(readdirSync(out).sort()).toEqual(['metrics.csv', 'metrics.json', 'report.html']);
+    // Staged beside and renamed into place: exactly the three outputs and medseg's marker, no leftovers.
+    expect(readdirSync(out).sort()).toEqual(['.medseg-output.json', 'metrics.csv', 'metrics.json', 'report.html']);
+    expect(readdirSync(root).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
     const doc = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { settings: Record<string, unknown> & { notes: string[] }; cases: CaseJson[]; aggregate: Record<string, unknown> };
     expect(doc.cases.map((c) => c.case)).toEqual(ids);
     for (const c of doc.cases) {
@@ -99,6 +100,7 @@ describe('medseg eval', () => {
     expect(doc.settings['empty_rule']).toBe('nan');
     expect(doc.settings.notes.join('\n')).toMatch(/hd95: 1 null value \(infinite: the prediction is empty\)/);
     expect(doc.settings.notes.join('\n')).toMatch(/each case is its own patient/);
+    expect(doc.settings.notes.join('\n')).toMatch(/no predictions\.json: every NIfTI file in it was scored/);
     expect(Object.keys(doc.aggregate)).toEqual(['per_case', 'per_patient', 'per_slice']);
     const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(1 + ids.length);
@@ -137,5 +139,39 @@ describe('medseg eval', () => {
     const code = await run(['eval', '--pred', join(root, 'nope'), '--truth', join(root, 'truth'), '--out', join(root, 'x')], missing.context, [evalCommand]);
     expect(code).toBe(ExitCode.Failure);
     expect(missing.err()).toContain(join(root, 'nope'));
+  });
+
+  it("scores exactly the cases predictions.json lists, refuses an unfinished prediction unless --partial, and never mixes reports", async () => {
+    const pred = join(root, 'pred-listed');
+    mkdirSync(pred);
+    // Three label maps in the folder, two listed: a file left from another prediction must not be scored.
+    for (const id of ids) symlinkSync(join(root, 'pred', `${id}.nii.gz`), join(pred, `${id}.nii.gz`));
+    const listing = (status: string) =>
+      writeFileSync(join(pred, 'predictions.json'), JSON.stringify({ format: 'medseg-predictions', status, cases: ids.slice(0, 2).map((id) => ({ id, files: { nifti: `${id}.nii.gz`, png: [] } })) }));
+    listing('complete');
+    const out = join(root, 'report-listed');
+    const first = capture();
+    expect(await run(['eval', '--pred', pred, '--truth', join(root, 'truth'), '--out', out, '--json'], first.context, [evalCommand]), first.err()).toBe(ExitCode.Ok);
+    const doc = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { settings: { notes: string[] }; cases: CaseJson[] };
+    expect(doc.cases.map((c) => c.case)).toEqual(ids.slice(0, 2));
+    expect(doc.settings.notes.join('\n')).toContain("scored exactly the cases listed in the prediction folder's predictions.json");
+    for (const c of doc.cases) expect(Math.abs(c.dice! - expected[c.case]!.dice)).toBeLessThan(1e-9);
+
+    // The same --out again is refused before any work; --overwrite replaces the report whole.
+    const again = capture();
+    expect(await run(['eval', '--pred', pred, '--truth', join(root, 'truth'), '--out', out], again.context, [evalCommand])).toBe(ExitCode.Failure);
+    expect(again.err()).toContain(`${out}: already holds the output of an earlier 'medseg eval'; pass --overwrite to replace it`);
+
+    listing('in-progress');
+    const unfinished = capture();
+    expect(await run(['eval', '--pred', pred, '--truth', join(root, 'truth'), '--out', out, '--overwrite'], unfinished.context, [evalCommand])).toBe(ExitCode.Failure);
+    expect(unfinished.err()).toContain(`${pred}: the prediction folder is incomplete`);
+    expect(unfinished.err()).toContain('--partial');
+    const partial = capture();
+    expect(await run(['eval', '--pred', pred, '--truth', join(root, 'truth'), '--out', out, '--overwrite', '--partial'], partial.context, [evalCommand]), partial.err()).toBe(ExitCode.Ok);
+    const partialDoc = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { settings: { notes: string[] } };
+    expect(partialDoc.settings.notes.join('\n')).toContain('PARTIAL');
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('PARTIAL');
+    expect(readdirSync(root).filter((f) => f.startsWith('.tmp-'))).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { emptyRules, type EmptyRule, metricsJson, runEvaluation, textSummary, writeReports } from '@medseg/eval';
+import { checkOutputFolder } from '@medseg/data';
 import type { CommandModule } from '../command.js';
 import { integer, nonNegativeNumber } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
@@ -29,10 +30,14 @@ export const evalCommand: CommandModule = {
       .option('--seed <n>', 'seed of the bootstrap confidence intervals', integer(0), 0)
       .option('--resamples <n>', 'bootstrap resamples', integer(100), 2000)
       .option('--no-per-slice', 'skip the per-slice (2D) view of 3D cases')
+      .option('--partial', "score a prediction folder that 'medseg predict' has not finished (the report says so)")
+      .option('--overwrite', 'replace an earlier report in --out')
       .option('--json', 'print metrics.json (and the files written) instead of the summary'),
   run: async (_args, options, context) => {
     const at = (key: string) => (options[key] === undefined ? undefined : resolve(context.cwd, options[key] as string));
     const out = at('out')!;
+    // Refused before the evaluation runs, not after it.
+    await checkOutputFolder(out, { kind: 'eval', ...(options['overwrite'] === true ? { overwrite: true } : {}) });
     const progress = context.isTTY
       ? (done: number, total: number, id: string) => context.stderr.write(`\r\x1b[Keval ${done}/${total} ${id}${done === total ? '\n' : ''}`)
       : undefined;
@@ -47,9 +52,10 @@ export const evalCommand: CommandModule = {
       seed: options['seed'] as number,
       resamples: options['resamples'] as number,
       perSlice: options['perSlice'] as boolean,
+      partial: options['partial'] === true,
       ...(progress ? { onCase: progress } : {}),
     });
-    const files = await writeReports(result, out);
+    const files = await writeReports(result, out, { overwrite: options['overwrite'] === true });
     const caseCount = result.inputs.cases.length;
     if (options['json']) {
       writeLine(context.stdout, JSON.stringify({ files, elapsed_ms: Math.round(result.elapsedMs), ...(metricsJson(result) as object) }, null, 2));

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { type IngestProgress, ingestDataset } from '@medseg/data';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandModule } from '../command.js';
@@ -20,7 +21,9 @@ export const ingestCommand: CommandModule = {
   configure: (command: Command) =>
     addDicomWebOptions(command)
       .option('--images <dir>', 'DICOM file or folder tree; RTSTRUCT/SEG objects in it are paired by reference (or --dicomweb)')
-      .requiredOption('--out <dir>', 'dataset folder to write (re-running resumes)')
+      .requiredOption('--out <dir>', 'dataset folder to write')
+      .option('--resume', 'continue an earlier (interrupted) ingest into --out, reusing its finished cases')
+      .option('--overwrite', 'replace the dataset in --out (written beside it, then swapped in)')
       .option('--masks <path>', 'extra masks: a folder of RTSTRUCT/SEG, NAME.nii[.gz] label maps or NAME/ folders of PNG slices (NAME = case, patient or series UID), or one file')
       .option('--roi <pattern...>', "RTSTRUCT ROI name patterns, one class each ('GTV*'); default: all ROIs as one class")
       .option('--seed <n>', 'split seed', integer(0), 0)
@@ -41,9 +44,11 @@ export const ingestCommand: CommandModule = {
     const remote = options['dicomweb'] === undefined ? undefined : await dicomWebInput(options, context, { masks: true });
     let progress: ReturnType<typeof createProgress> | undefined;
     const result = await ingestDataset({
-      images: remote?.folder ?? String(options['images']),
-      out: String(options['out']),
-      ...(options['masks'] === undefined ? {} : { masks: String(options['masks']) }),
+      images: remote?.folder ?? resolve(context.cwd, String(options['images'])),
+      out: resolve(context.cwd, String(options['out'])),
+      resume: options['resume'] === true,
+      overwrite: options['overwrite'] === true,
+      ...(options['masks'] === undefined ? {} : { masks: resolve(context.cwd, String(options['masks'])) }),
       roi: (options['roi'] as string[] | undefined) ?? [],
       seed: options['seed'] as number,
       val: options['val'] as number,
@@ -70,7 +75,8 @@ export const ingestCommand: CommandModule = {
     } else {
       writeLine(context.stdout, `dataset: ${String(options['out'])}`);
       writeLine(context.stdout, `cases: ${manifest.cases.length} (${result.written} written, ${result.reused} reused); splits: train ${manifest.splits.train}, val ${manifest.splits.val}, test ${manifest.splits.test}`);
-      writeLine(context.stdout, `classes: ${manifest.classes.slice(1).join(', ')}`);
+      const described = (manifest.classInfo ?? []).slice(1).map((c) => (c.label === c.key ? c.key : `${c.key} (${c.roiNames.join(', ')})`));
+      writeLine(context.stdout, `classes: ${(described.length > 0 ? described : manifest.classes.slice(1)).join(', ')}`);
       if (manifest.skipped.length > 0) writeLine(context.stdout, `skipped: ${manifest.skipped.length} input(s), listed in manifest.json`);
     }
     // Instances that did not arrive leave the dataset short of what was asked: fail, so that the rerun is made.

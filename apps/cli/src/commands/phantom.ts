@@ -11,6 +11,7 @@ export const phantomCommand: CommandModule = {
   configure: (command: Command) =>
     command
       .requiredOption('--out <dir>', 'folder for PHANTOM_nnn/image/*.dcm and PHANTOM_nnn/RS.dcm')
+      .option('--overwrite', 'replace a phantom study already in --out')
       .option('--patients <n>', 'number of patients', integer(1), 10)
       .option('--seed <n>', 'seed: the same seed writes the same bytes', integer(0), 1)
       .option('--size <n>', 'rows and columns of each slice', integer(16), 128)
@@ -19,6 +20,7 @@ export const phantomCommand: CommandModule = {
   async run(_args, options, context) {
     const size = options['size'] as number;
     const patients = await writePhantomStudy(resolve(context.cwd, String(options['out'])), {
+      overwrite: options['overwrite'] === true,
       seed: options['seed'] as number,
       patients: options['patients'] as number,
       columns: size,

@@ -1,60 +1,29 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { augmentPresets } from '@medseg/data';
 import {
-  type AugmentPreset,
-  augmentPresets,
-  createBackgroundAugmenter,
-  type CrossValidationFold,
-  type Rng,
-  normalizedRange,
-  type NormalizationSpec,
-  readDatasetManifest,
-} from '@medseg/data';
-import {
-  contextSliceChoices,
-  datasetCaseSplits,
+  backbones,
   type BackendChoice,
   backendChoices,
-  backbones,
-  buildUnet,
+  contextSliceChoices,
   defaultBackboneName,
-  type CheckpointContents,
-  checkpointFolder,
-  copyUnetWeights,
   defaultDecoderFilters,
-  intensityRange,
-  loadCheckpoint,
-  loadDatasetSlices,
   type LossName,
   lossNames,
-  ModelOptionsError,
-  selectBackend,
-  type TrainEvent,
-  type TrainingBatch,
-  type TrainSettings,
-  trainUnet,
-  type Unet,
+  type RunTrainingEvent,
+  runTraining,
 } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { integer, positive } from '../options.js';
 import { ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createProgress, type Progress } from '../progress.js';
-import { startReplicas, workersOptionHelp } from '../replicas.js';
+import { workersOptionHelp } from '../replicas.js';
 
 function multipleOf32(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 32 || n % 32 !== 0) throw new InvalidArgumentError(`expected a multiple of 32 (the encoder's stride), got '${value}'`);
   return n;
-}
-
-/** `--fold k --folds n` as a fold of the dataset's development patients; undefined without --fold. */
-function crossValidationFold(options: Record<string, unknown>, seed: number): CrossValidationFold | undefined {
-  if (options['fold'] === undefined) return undefined;
-  const fold = options['fold'] as number;
-  const folds = options['folds'] as number;
-  if (fold >= folds) throw new UsageError(`--fold ${fold}: folds are numbered 0..${folds - 1} (--folds ${folds})`);
-  return { fold, folds, seed };
 }
 
 function contextSlicesOption(value: string): number {
@@ -79,7 +48,7 @@ export const trainCommand: CommandModule = {
   configure: (command: Command) =>
     command
       .option('--dataset <dir>', "dataset folder written by 'medseg ingest' (train and val splits); with --resume, the run's own by default")
-      .requiredOption('--out <dir>', 'run folder: best/ and last/ checkpoints, log.jsonl')
+      .requiredOption('--out <dir>', 'run folder: run.json, best/ and last/ checkpoints, log.jsonl')
       .addOption(new Option('--encoder <name>', 'encoder backbone (`medseg encoders` lists their size, cost and weights)').choices(Object.keys(backbones)).default(defaultBackboneName))
       .option('--encoder-weights <source>', "'imagenet' (from --weights-dir, else downloaded once into $MEDSEG_CACHE), a local weights file or folder, or 'none' (random)", 'imagenet')
       .option('--weights-dir <dir>', 'folder of local ImageNet weights for several encoders, one folder per encoder as ../shared/weights or the official file names (default: $MEDSEG_WEIGHTS_DIR)')
@@ -101,98 +70,18 @@ export const trainCommand: CommandModule = {
       .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
       .option('--init-from <run>', "start from a run's weights (its best/, else last/): a second phase with --unfreeze-from")
       .option('--resume', 'continue the run in --out from its last checkpoint (after a kill or Ctrl-C)')
+      .option('--overwrite', 'replace a run already in --out (the new one is trained beside it and swapped in)')
       .option('--workers <n>', `${workersOptionHelp} [default: 1, or the run's own with --resume]`, integer(1))
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
-    const out = resolve(context.cwd, options['out'] as string);
-    const backend = await selectBackend(options['backend'] as BackendChoice);
-    writeLine(context.stderr, `backend: ${backend.description}`);
-    if (backend.warning !== undefined) writeLine(context.stderr, backend.warning);
-
-    let unet: Unet;
-    let settings: TrainSettings;
-    let resume: CheckpointContents | undefined;
-    let dataset: string;
-    if (options['resume'] === true) {
-      resume = await loadCheckpoint(resolve(out, 'last'));
-      unet = resume.unet;
-      settings = resume.training as TrainSettings;
-      const given = options['dataset'] as string | undefined;
-      const recorded = settings.dataset?.path;
-      if (given === undefined && recorded === undefined) throw new UsageError(`--resume ${out}: the run does not record its dataset; pass --dataset`);
-      dataset = given === undefined ? recorded! : resolve(context.cwd, given);
-      writeLine(context.stderr, `resuming ${out} at epoch ${(resume.state as { epoch: number }).epoch + 1}`);
-    } else {
-      if (options['dataset'] === undefined) throw new UsageError("required option '--dataset <dir>' not specified");
-      dataset = resolve(context.cwd, options['dataset'] as string);
-      const manifest = await readDatasetManifest(dataset);
-      const normalization = manifest.cases[0]?.normalization.spec as NormalizationSpec | undefined;
-      const fold = crossValidationFold(options, manifest.settings.seed);
-      settings = {
-        epochs: options['epochs'] as number,
-        batchSize: options['batchSize'] as number,
-        learningRate: options['lr'] as number,
-        encoderLearningRate: options['lrEncoder'] as number,
-        loss: options['loss'] as LossName,
-        seed: options['seed'] as number,
-        patience: options['patience'] as number,
-        schedule: 'cosine',
-        augment: options['augment'] as string,
-        batchNormRecalibration: options['bnRecalibration'] as number,
-        dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes, ...(fold === undefined ? {} : { fold }) },
-      };
-      let splits: string[];
-      try {
-        splits = datasetCaseSplits(manifest, fold);
-      } catch (error) {
-        // Too many folds for the patients there are: say which dataset.
-        throw new ModelOptionsError(error instanceof Error ? error.message : String(error), { path: dataset, cause: error });
-      }
-      if (splits.every((split) => split !== 'val')) {
-        throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients, or train with --fold)', { path: dataset });
-      }
-      const inputSize = options['inputSize'] as number;
-      const range = normalization === undefined ? undefined : normalizedRange(normalization);
-      const train0 = range === undefined ? await loadDatasetSlices(dataset, 'train', inputSize, { manifest, ...(fold === undefined ? {} : { fold }) }) : undefined;
-      unet = await buildUnet({
-        backbone: options['encoder'] as string,
-        encoderWeights: options['encoderWeights'] as string,
-        decoderFilters: options['decoderFilters'] as number[],
-        classes: Math.max(1, manifest.classes.length - 1),
-        inputSize,
-        intensityRange: range ?? intensityRange(train0!.images),
-        seed: settings.seed,
-        weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
-        ...(options['unfreezeFrom'] === undefined ? {} : { unfreezeFrom: options['unfreezeFrom'] as string }),
-        contextSlices: options['contextSlices'] as number,
-      });
-      if (options['initFrom'] !== undefined) {
-        const from = resolve(context.cwd, options['initFrom'] as string);
-        const source = await loadCheckpoint((await checkpointFolder(join(from, 'best'))) !== null ? join(from, 'best') : join(from, 'last'));
-        try {
-          copyUnetWeights(source.unet, unet);
-        } finally {
-          source.unet.dispose();
-          for (const list of Object.values(source.optimizers)) for (const w of list) w.tensor.dispose();
-        }
-        writeLine(context.stderr, `initialised from ${from}`);
-      }
+    const resume = options['resume'] === true;
+    if (!resume && options['dataset'] === undefined) throw new UsageError("required option '--dataset <dir>' not specified");
+    if (resume && options['overwrite'] === true) throw new UsageError('--resume and --overwrite exclude each other');
+    if (options['fold'] !== undefined && (options['fold'] as number) >= (options['folds'] as number)) {
+      throw new UsageError(`--fold ${options['fold'] as number}: folds are numbered 0..${(options['folds'] as number) - 1} (--folds ${options['folds'] as number})`);
     }
-    const manifest = await readDatasetManifest(dataset);
-    const fold = settings.dataset?.fold;
-    const sliceOptions = { manifest, contextSlices: unet.config.contextSlices ?? 0, ...(fold === undefined ? {} : { fold }) };
-    const train = await loadDatasetSlices(dataset, 'train', unet.config.inputSize, sliceOptions);
-    const val = await loadDatasetSlices(dataset, 'val', unet.config.inputSize, sliceOptions);
-    const foldNote = fold === undefined ? '' : `, fold ${fold.fold} of ${fold.folds} (validating ${val.caseIds.join(', ')})`;
-    writeLine(context.stderr, `data: ${train.count} training slices (${train.caseIds.length} cases), ${val.count} validation slices (${val.caseIds.length} cases)${foldNote}`);
-    // Augmentation runs in a worker thread one batch ahead, on the core the wasm backend leaves free; the
-    // result is the same bytes as running it inline.
-    const augmenter = settings.augment === 'none' ? undefined : createBackgroundAugmenter(settings.augment as AugmentPreset, { seed: settings.seed });
-    // A resumed run keeps its number of workers unless told otherwise: with another number its batches split
-    // differently, so it would not continue exactly as the uninterrupted run.
-    const workers = (options['workers'] as number | undefined) ?? settings.workers ?? 1;
-    const replicas = (await startReplicas([unet], workers, backend.name, settings.loss, context))?.[0];
-    settings = { ...settings, workers: replicas === undefined ? 1 : workers };
+    const at = (key: string) => (options[key] === undefined ? undefined : resolve(context.cwd, options[key] as string));
+    const out = at('out')!;
 
     // Ctrl-C saves last/ at the current batch before the process ends; a second Ctrl-C is not intercepted.
     const controller = new AbortController();
@@ -203,8 +92,17 @@ export const trainCommand: CommandModule = {
     process.once('SIGINT', onSigint);
     let bar: Progress | undefined;
     let lastDice: number | undefined;
-    const onEvent = (event: TrainEvent) => {
-      if (event.type === 'batch') {
+    const onEvent = (event: RunTrainingEvent) => {
+      if (event.type === 'backend') {
+        writeLine(context.stderr, `backend: ${event.backend.description}`);
+        if (event.backend.warning !== undefined) writeLine(context.stderr, event.backend.warning);
+      } else if (event.type === 'resume') writeLine(context.stderr, `resuming ${out} at epoch ${event.epoch + 1}`);
+      else if (event.type === 'init-from') writeLine(context.stderr, `initialised from ${event.run}`);
+      else if (event.type === 'note') writeLine(context.stderr, event.message);
+      else if (event.type === 'data') {
+        const foldNote = event.fold === undefined ? '' : `, fold ${event.fold.fold} of ${event.fold.folds} (validating ${event.valCases.join(', ')})`;
+        writeLine(context.stderr, `data: ${event.trainSlices} training slices (${event.trainCases} cases), ${event.valSlices} validation slices (${event.valCases.length} cases)${foldNote}`);
+      } else if (event.type === 'batch') {
         bar ??= createProgress(context, `epoch ${event.epoch + 1}/${event.epochs}`, event.batches);
         bar.update(event.batch, `loss ${event.loss.toFixed(4)}${lastDice === undefined ? '' : ` | val Dice ${f3(lastDice)} (epoch ${event.epoch})`}`);
       } else if (event.type === 'epoch') {
@@ -223,37 +121,57 @@ export const trainCommand: CommandModule = {
     };
     let result;
     try {
-      result = await trainUnet({
-        unet,
-        train,
-        val,
-        outDir: out,
-        settings,
-        ...(augmenter === undefined ? {} : { augment: (batch: TrainingBatch, rng: Rng) => augmenter.apply(batch, rng) }),
-        signal: controller.signal,
+      result = await runTraining(
+        {
+          out,
+          dataset: at('dataset'),
+          resume,
+          overwrite: options['overwrite'] === true,
+          initFrom: at('initFrom'),
+          model: {
+            encoder: options['encoder'] as string,
+            encoderWeights: options['encoderWeights'] as string,
+            decoderFilters: options['decoderFilters'] as number[],
+            inputSize: options['inputSize'] as number,
+            contextSlices: options['contextSlices'] as number,
+            unfreezeFrom: options['unfreezeFrom'] as string | undefined,
+          },
+          settings: {
+            epochs: options['epochs'] as number,
+            batchSize: options['batchSize'] as number,
+            learningRate: options['lr'] as number,
+            encoderLearningRate: options['lrEncoder'] as number,
+            loss: options['loss'] as LossName,
+            seed: options['seed'] as number,
+            patience: options['patience'] as number,
+            augment: options['augment'] as string,
+            batchNormRecalibration: options['bnRecalibration'] as number,
+          },
+          fold: options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: options['folds'] as number },
+          workers: options['workers'] as number | undefined,
+          backend: options['backend'] as BackendChoice,
+          weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
+          commandLine: context.argv,
+          signal: controller.signal,
+        },
         onEvent,
-        ...(resume === undefined ? {} : { resume }),
-        ...(replicas === undefined ? {} : { replicas }),
-      });
+      );
     } finally {
       process.removeListener('SIGINT', onSigint);
       bar?.stop();
-      await augmenter?.close();
-      await replicas?.close();
     }
     const { state, interrupted } = result;
     const summary = {
       run: out,
-      backend: backend.name,
+      backend: result.backend.name,
       interrupted,
       stopped: state.stopped,
       epochs: state.epoch,
       seconds: Math.round(state.elapsedSeconds),
       best: state.best,
       last: state.history.at(-1) ?? null,
-      config: unet.config,
+      config: result.config,
     };
-    unet.dispose();
     if (options['json'] === true) {
       writeLine(context.stdout, JSON.stringify(summary, null, 2));
     } else if (interrupted) {

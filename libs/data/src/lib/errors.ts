@@ -14,3 +14,6 @@ export class MedsegError extends Error {
 
 /** A plans.json that cannot be read, is not valid, or was written for another version of the record. */
 export class PlanError extends MedsegError {}
+
+/** An output folder that may not be written: it holds something else, or another run's output. */
+export class OutputFolderError extends MedsegError {}

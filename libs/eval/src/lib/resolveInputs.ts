@@ -23,6 +23,49 @@ export interface ResolvedInputs {
   readonly truthOnly: readonly string[];
   readonly predOnly: readonly string[];
   readonly patientIds: 'manifest' | 'case';
+  /**
+   * Which predictions count: 'predictions.json' (a `medseg predict` folder: exactly the cases it lists) or
+   * 'folder' (a plain folder: every NIfTI file in it).
+   */
+  readonly predictionList: 'predictions.json' | 'folder';
+  /** True when predictions.json said in-progress and `partial` allowed it. */
+  readonly partial: boolean;
+  /** Run folders the predictions came from (predictions.json `runs`), for the report's links. */
+  readonly runs: readonly string[];
+  /** The training curves (curves.svg) of those runs that have them. */
+  readonly curves: readonly string[];
+}
+
+/** What a `medseg predict` folder's predictions.json says: its cases' files, completeness, source runs. */
+interface PredictionListing {
+  readonly files: Map<string, string>;
+  readonly complete: boolean;
+  readonly runs: string[];
+}
+
+async function readPredictionListing(folder: string): Promise<PredictionListing | undefined> {
+  const path = join(folder, 'predictions.json');
+  if (!existsSync(path)) return undefined;
+  let record: { status?: unknown; cases?: unknown; runs?: unknown };
+  try {
+    record = JSON.parse(await readFile(path, 'utf8')) as typeof record;
+  } catch (error) {
+    throw new EvalInputError(`unreadable predictions.json (${String(error)})`, { path, cause: error });
+  }
+  if (!Array.isArray(record.cases)) throw new EvalInputError('predictions.json has no cases list', { path });
+  const files = new Map<string, string>();
+  for (const c of record.cases as { id?: unknown; files?: { nifti?: unknown } }[]) {
+    if (typeof c.id !== 'string' || typeof c.files?.nifti !== 'string') throw new EvalInputError('predictions.json lists a case without an id and a NIfTI file', { path });
+    // A listed name is a file of this folder, never a path elsewhere.
+    if (c.files.nifti.includes('/') || c.files.nifti.includes('\\') || c.files.nifti.startsWith('.')) throw new EvalInputError(`predictions.json names a file outside the folder: ${JSON.stringify(c.files.nifti)}`, { path });
+    const file = join(folder, c.files.nifti);
+    if (!existsSync(file)) throw new EvalInputError(`predictions.json lists ${c.files.nifti}, which is missing`, { path: file });
+    files.set(c.id, file);
+  }
+  // Records from before the status field were written once, at the end: complete.
+  const complete = record.status === undefined || record.status === 'complete';
+  const runs = Array.isArray(record.runs) ? record.runs.filter((r): r is string => typeof r === 'string') : [];
+  return { files, complete, runs };
 }
 
 const niftiPattern = /\.nii(\.gz)?$/i;
@@ -54,19 +97,26 @@ export async function niftiFilesById(folder: string, what: string): Promise<Map<
 
 interface ManifestLike {
   classes?: unknown;
+  classInfo?: { label?: unknown }[];
   cases?: { id?: unknown; patientId?: unknown; files?: { mask?: unknown; image?: unknown } }[];
 }
 
 /**
  * Pairs prediction and truth files by case id. TRUTH is a dataset folder (`manifest.json`, masks at
  * `cases/<id>/mask.nii.gz`, images beside them, patient ids from the manifest) or a plain folder of NIfTI label
- * maps; PRED is a prediction folder (`<id>.nii.gz`) or any plain folder of NIfTI label maps. IMAGES, when
+ * maps; PRED is a prediction folder (its predictions.json lists the cases: exactly those are scored, and an
+ * in-progress one is refused unless `partial`) or any plain folder of NIfTI label maps (every file is scored). IMAGES, when
  * given, is a folder of NIfTI images matched by the same ids (for the report's pictures).
  */
-export async function resolveInputs(options: { pred: string; truth: string; images?: string | undefined }): Promise<ResolvedInputs> {
+export async function resolveInputs(options: { pred: string; truth: string; images?: string | undefined; partial?: boolean | undefined }): Promise<ResolvedInputs> {
   const predFolder = resolve(options.pred);
   const truthFolder = resolve(options.truth);
-  const predFiles = await niftiFilesById(predFolder, 'prediction');
+  const folderFiles = await niftiFilesById(predFolder, 'prediction');
+  const listing = await readPredictionListing(predFolder);
+  if (listing !== undefined && !listing.complete && options.partial !== true) {
+    throw new EvalInputError("the prediction folder is incomplete (predictions.json says in-progress: 'medseg predict' did not finish); pass --partial to score the cases done so far", { path: predFolder });
+  }
+  const predFiles = listing?.files ?? folderFiles;
   const images = options.images === undefined ? undefined : await niftiFilesById(resolve(options.images), 'image');
 
   const truthCases: { id: string; patientId: string; truth: string; image?: string }[] = [];
@@ -84,7 +134,8 @@ export async function resolveInputs(options: { pred: string; truth: string; imag
       throw new EvalInputError(`unreadable dataset manifest (${String(error)})`, { path: manifestPath, cause: error });
     }
     if (!Array.isArray(manifest.cases)) throw new EvalInputError('dataset manifest has no cases list', { path: manifestPath });
-    if (Array.isArray(manifest.classes)) classNames = manifest.classes.map(String);
+    // The display label of each class (the ROI name matched) where the manifest has one, else its key.
+    if (Array.isArray(manifest.classes)) classNames = manifest.classes.map((key, i) => { const label = manifest.classInfo?.[i]?.label; return typeof label === 'string' ? label : String(key); });
     for (const c of manifest.cases) {
       if (typeof c.id !== 'string') throw new EvalInputError('dataset manifest has a case without an id', { path: manifestPath });
       // Paths from the manifest stay inside the dataset (a stranger's manifest must not point elsewhere).
@@ -122,5 +173,16 @@ export async function resolveInputs(options: { pred: string; truth: string; imag
       { path: predFolder },
     );
   }
-  return { cases, truthKind, classNames, truthOnly, predOnly, patientIds };
+  return {
+    cases,
+    truthKind,
+    classNames,
+    truthOnly,
+    predOnly,
+    patientIds,
+    predictionList: listing === undefined ? 'folder' : 'predictions.json',
+    partial: listing !== undefined && !listing.complete,
+    runs: listing?.runs ?? [],
+    curves: (listing?.runs ?? []).map((run) => join(resolve(predFolder, run), 'curves.svg')).filter((file) => existsSync(file)),
+  };
 }

@@ -21,6 +21,8 @@ export interface EvalRunOptions {
   readonly seed?: number;
   readonly resamples?: number;
   readonly perSlice?: boolean;
+  /** Score a prediction folder whose predictions.json says in-progress (the report says so). */
+  readonly partial?: boolean;
   /** Called after each case, for progress bars. */
   readonly onCase?: (done: number, total: number, caseId: string) => void;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -5,6 +6,8 @@ import { ModelLoadError } from './errors.js';
 import type { Unet, UnetConfig } from './unet.js';
 import { buildUnet } from './unet.js';
 import { pathExists } from '@medseg/data';
+import type { RunRecord } from './run-record-schema.js';
+import type { TrainSettings, TrainState } from './train-settings.js';
 
 /** A tensor with a name, as optimisers' `getWeights()` return them. */
 export interface NamedTensor {
@@ -78,10 +81,12 @@ export interface CheckpointContents {
   unet: Unet;
   /** Optimiser weights as `getWeights()` gave them, per optimiser name ('decoder', 'encoder'). */
   optimizers: Record<string, NamedTensor[]>;
-  /** Training state (epoch, RNG, metrics...), JSON. */
-  state: unknown;
-  /** Training options, JSON. */
-  training: unknown;
+  /** Training state (epoch, RNG, metrics...). */
+  state: TrainState;
+  /** Training settings. */
+  training: TrainSettings;
+  /** The run record of the run that wrote the checkpoint (absent in checkpoints from before it existed). */
+  run?: RunRecord;
 }
 
 export interface CheckpointMeta {
@@ -89,8 +94,13 @@ export interface CheckpointMeta {
   version: 1;
   config: UnetConfig;
   encoderDepth: number;
-  training: unknown;
+  training: TrainSettings;
+  run?: RunRecord;
+  /** sha256 (hex) of each other file of the folder, verified on load; absent in older checkpoints. */
+  sha256?: Record<string, string>;
 }
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
 
 /**
@@ -103,8 +113,7 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   const model = await packTensors([...namedWeights(contents.unet.encoder.model), ...namedWeights(contents.unet.decoder)]);
-  await writeFile(join(tmp, 'weights.bin'), model.data);
-  await writeFile(join(tmp, 'weights.json'), JSON.stringify(model.index));
+  const files: Record<string, string | Uint8Array> = { 'weights.bin': model.data, 'weights.json': JSON.stringify(model.index) };
   const optimizerIndex: Record<string, TensorEntry[]> = {};
   const optimizerParts: Buffer[] = [];
   let base = 0;
@@ -114,17 +123,20 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
     optimizerParts.push(packed.data);
     base += packed.data.byteLength;
   }
-  await writeFile(join(tmp, 'optimizer.bin'), Buffer.concat(optimizerParts));
-  await writeFile(join(tmp, 'optimizer.json'), JSON.stringify(optimizerIndex));
+  files['optimizer.bin'] = Buffer.concat(optimizerParts);
+  files['optimizer.json'] = JSON.stringify(optimizerIndex);
+  files['state.json'] = `${JSON.stringify(contents.state, null, 2)}\n`;
+  for (const [name, data] of Object.entries(files)) await writeFile(join(tmp, name), data);
   const meta: CheckpointMeta = {
     format: 'medseg-unet-checkpoint',
     version: 1,
     config: contents.unet.config,
     encoderDepth: contents.unet.encoder.depth,
     training: contents.training,
+    ...(contents.run === undefined ? {} : { run: contents.run }),
+    sha256: Object.fromEntries(Object.entries(files).map(([name, data]) => [name, sha256(data)])),
   };
   await writeFile(join(tmp, 'config.json'), `${JSON.stringify(meta, null, 2)}\n`);
-  await writeFile(join(tmp, 'state.json'), `${JSON.stringify(contents.state, null, 2)}\n`);
   const old = `${dir}.old`;
   await rm(old, { recursive: true, force: true });
   if (await pathExists(dir)) await rename(dir, old);
@@ -139,30 +151,74 @@ export async function checkpointFolder(dir: string): Promise<string | null> {
   return null;
 }
 
-/** Rebuilds the U-Net of a checkpoint (no encoder download: every weight comes from the folder). */
-export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
+/** The config.json of a checkpoint folder (its architecture, settings and run record), checked to be one. */
+export async function readCheckpointMeta(dir: string): Promise<{ folder: string; meta: CheckpointMeta }> {
   const folder = await checkpointFolder(dir);
   if (folder === null) throw new ModelLoadError('not a medseg checkpoint (no state.json)', { path: dir });
   let meta: CheckpointMeta;
   try {
     meta = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as CheckpointMeta;
   } catch (cause) {
-    throw new ModelLoadError('cannot read config.json', { path: folder, cause });
+    throw new ModelLoadError('cannot read config.json', { path: join(folder, 'config.json'), cause });
   }
-  if (meta.format !== 'medseg-unet-checkpoint') throw new ModelLoadError('config.json is not a medseg checkpoint', { path: folder });
+  if (meta.format !== 'medseg-unet-checkpoint') throw new ModelLoadError('config.json is not a medseg checkpoint', { path: join(folder, 'config.json') });
+  return { folder, meta };
+}
+
+/** Rebuilds the U-Net of a checkpoint (no encoder download: every weight comes from the folder), checksums verified. */
+export async function loadCheckpoint(dir: string): Promise<CheckpointContents> {
+  const { folder, meta } = await readCheckpointMeta(dir);
+  const read = async (name: string): Promise<Buffer> => {
+    let data: Buffer;
+    try {
+      data = await readFile(join(folder, name));
+    } catch (cause) {
+      throw new ModelLoadError(`cannot read ${name}`, { path: join(folder, name), cause });
+    }
+    const expected = meta.sha256?.[name];
+    if (expected !== undefined && sha256(data) !== expected) {
+      throw new ModelLoadError('checksum mismatch: the file changed after the checkpoint was written (damaged or edited); retrain or restore it', { path: join(folder, name) });
+    }
+    return data;
+  };
+  const json = async <T>(name: string): Promise<T> => {
+    const data = await read(name);
+    try {
+      return JSON.parse(data.toString('utf8')) as T;
+    } catch (cause) {
+      throw new ModelLoadError(`${name} is not valid JSON`, { path: join(folder, name), cause });
+    }
+  };
+  const weightIndex = await json<TensorEntry[]>('weights.json');
+  const weightData = await read('weights.bin');
+  assertFinite(weightIndex, weightData, join(folder, 'weights.bin'));
+  const optimizerIndex = await json<Record<string, TensorEntry[]>>('optimizer.json');
+  const optimizerData = await read('optimizer.bin');
+  const state = await json<TrainState>('state.json');
   const unet = await buildUnet({ ...meta.config, encoderDepth: meta.encoderDepth });
-  const weights = unpackTensors(JSON.parse(await readFile(join(folder, 'weights.json'), 'utf8')) as TensorEntry[], await readFile(join(folder, 'weights.bin')));
+  const weights = unpackTensors(weightIndex, weightData);
   const byName = new Map(weights.map((w) => [w.name, w.tensor]));
   try {
     setNamedWeights(unet.encoder.model, byName, folder);
     setNamedWeights(unet.decoder, byName, folder);
+  } catch (error) {
+    unet.dispose();
+    throw error;
   } finally {
     tf.dispose(weights.map((w) => w.tensor));
   }
-  const optimizerIndex = JSON.parse(await readFile(join(folder, 'optimizer.json'), 'utf8')) as Record<string, TensorEntry[]>;
-  const optimizerData = await readFile(join(folder, 'optimizer.bin'));
   const optimizers: Record<string, NamedTensor[]> = {};
   for (const [key, index] of Object.entries(optimizerIndex)) optimizers[key] = unpackTensors(index, optimizerData);
-  const state = JSON.parse(await readFile(join(folder, 'state.json'), 'utf8')) as unknown;
-  return { unet, optimizers, state, training: meta.training };
+  return { unet, optimizers, state, training: meta.training, ...(meta.run === undefined ? {} : { run: meta.run }) };
+}
+
+/** Every float32 weight is a number (a NaN or infinity means a damaged or diverged checkpoint, even without checksums). */
+function assertFinite(index: readonly TensorEntry[], data: Buffer, path: string): void {
+  for (const entry of index) {
+    const size = entry.shape.reduce((a, b) => a * b, 1);
+    if (entry.offset + size * 4 > data.byteLength) throw new ModelLoadError(`weight ${entry.name} lies beyond the end of the file (truncated)`, { path });
+    if (entry.dtype !== 'float32') continue;
+    const values = new Float32Array(data.buffer.slice(data.byteOffset + entry.offset, data.byteOffset + entry.offset + size * 4));
+    if (!values.every(Number.isFinite)) throw new ModelLoadError(`weight ${entry.name} holds NaN or infinite values`, { path });
+  }
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend/selectBackend.js';
-import { FlatAdamOptimizer } from './flat-adam.js';
+import { accumulatedPower, FlatAdamOptimizer } from './flat-adam.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');
@@ -76,5 +76,44 @@ describe('FlatAdamOptimizer', () => {
     tf.dispose([...saved.map((w) => w.tensor), ...copy]);
     adam.dispose();
     fused.dispose();
+  });
+
+  it('accumulatedPower is the product tf.mul builds one step at a time, where tf.pow is not', () => {
+    let acc = tf.scalar(0.999);
+    let powDiffers = 0;
+    for (let steps = 1; steps <= 300; steps++) {
+      const next = tf.mul(acc, 0.999);
+      acc.dispose();
+      acc = next as tf.Scalar;
+      const stepped = acc.dataSync()[0]!;
+      expect(accumulatedPower(0.999, steps)).toBe(stepped);
+      const pow = tf.pow(0.999, steps + 1);
+      if (pow.dataSync()[0] !== stepped) powDiffers++;
+      pow.dispose();
+    }
+    acc.dispose();
+    // The bug this replaces: restoring with tf.pow gave another accumulator after some step counts.
+    expect(powDiffers).toBeGreaterThan(0);
+  });
+
+  it('a run saved and restored after any step continues to the same bytes as the uninterrupted run', async () => {
+    const straight = variables('straight');
+    const uninterrupted = new FlatAdamOptimizer(0.01);
+    train(uninterrupted, straight, 0, 12);
+    const expected = bytes(straight);
+    uninterrupted.dispose();
+    for (const cut of [1, 2, 5, 9]) {
+      const vars = variables(`cut${cut}`);
+      const first = new FlatAdamOptimizer(0.01);
+      train(first, vars, 0, cut);
+      const saved = (await first.getWeights()).map((w) => ({ name: w.name, tensor: w.tensor.clone() }));
+      first.dispose();
+      const second = new FlatAdamOptimizer(0.01);
+      await second.setWeights(saved);
+      train(second, vars, cut, 12);
+      expect(Buffer.compare(bytes(vars), expected), `restored after step ${cut}`).toBe(0);
+      tf.dispose([...saved.map((w) => w.tensor), ...vars]);
+      second.dispose();
+    }
   });
 });

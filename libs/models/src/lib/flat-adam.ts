@@ -4,6 +4,17 @@ import * as tf from '@tensorflow/tfjs';
 type NamedTensor = Parameters<tf.Optimizer['setWeights']>[0][number];
 
 /**
+ * beta, multiplied by itself once per step in float32 (`tf.mul` of two float32 scalars is the correctly rounded
+ * product, which `Math.fround` of the double product is too): the accumulator after `steps` steps.
+ */
+export function accumulatedPower(beta: number, steps: number): number {
+  const b = Math.fround(beta);
+  let acc = b;
+  for (let i = 0; i < steps; i++) acc = Math.fround(acc * b);
+  return acc;
+}
+
+/**
  * Adam with all of a model's moments in one flat buffer: the gradients are concatenated once, the update is
  * a dozen elementwise ops over the whole buffer, and the steps are split back to the variables. tf.train.adam
  * runs those ops per variable (some 13 x 40 small kernels per step for a U-Net decoder), and on wasm each small
@@ -90,10 +101,11 @@ export class FlatAdamOptimizer extends tf.Optimizer {
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const moments = await this.extractIterations(weightValues);
-    tf.tidy(() => {
-      this.accBeta1.assign(tf.pow(this.beta1, this.iterations_ + 1));
-      this.accBeta2.assign(tf.pow(this.beta2, this.iterations_ + 1));
-    });
+    // The running products beta^(t+1) as the steps made them: one float32 multiplication per step. tf.pow gives
+    // the same number in exact arithmetic but not always in float32, and a resumed run then drifts from the
+    // uninterrupted one in the last bits of every later update.
+    this.accBeta1.assign(tf.scalar(accumulatedPower(this.beta1, this.iterations_)));
+    this.accBeta2.assign(tf.scalar(accumulatedPower(this.beta2, this.iterations_)));
     const count = moments.length / 2;
     const first = moments.slice(0, count);
     const second = moments.slice(count);

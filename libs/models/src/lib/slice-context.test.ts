@@ -9,12 +9,13 @@ import { loadCheckpoint } from './checkpoint.js';
 import { ModelOptionsError } from './errors.js';
 import { predictSlices } from './predict-slices.js';
 import { predictVolume } from './predict-volume.js';
-import { augmentChannels, volumeSliceStack } from './slice-context.js';
+import { augmentChannels } from './augment-channels.js';
+import { volumeSliceStack } from './slice-context.js';
 import { buildSliceSet } from './slice-set.js';
 import { smallTrainSettings, smallUnetOptions } from '../testing/small-unet.js';
 import { syntheticSliceSet } from '../testing/synthetic-slices.js';
 import { trainUnet } from './train.js';
-import type { TrainingBatch } from './training-step.js';
+import type { TrainingBatch } from './training-batch.js';
 import { buildUnet } from './unet.js';
 
 beforeAll(async () => {

@@ -131,7 +131,7 @@ describe('trainUnet', () => {
     phase2.dispose();
     const best = await loadCheckpoint(join(dir, 'best'));
     const bestDice = Math.max(...result.state.history.map((h) => h.valDicePatient));
-    expect((best.state as { best: { valDicePatient: number } }).best.valDicePatient).toBe(bestDice);
+    expect(best.state.best?.valDicePatient).toBe(bestDice);
     [unet, loaded.unet, best.unet].forEach((u) => u.dispose());
   });
 

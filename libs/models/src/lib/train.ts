@@ -1,77 +1,29 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type CrossValidationFold, createRng, type Rng, type RngState } from '@medseg/data';
+import { createRng, type Rng, writeFileAtomic } from '@medseg/data';
+import { trainingCurvesSvg } from './training-curves.js';
+import type { EpochMetrics, TrainSettings, TrainState } from './train-settings.js';
+import type { RunRecord } from './run-record-schema.js';
 import { recalibrateBatchNorm } from './batch-norm-recalibration.js';
 import { type CheckpointContents, type NamedTensor, saveCheckpoint } from './checkpoint.js';
 import { diceScore, nanMean } from './dice.js';
 import { ModelOptionsError } from './errors.js';
 import { FlatAdamOptimizer } from './flat-adam.js';
-import { type LossName, lossNames, segmentationLoss } from './losses.js';
+import { lossNames, segmentationLoss } from './losses.js';
 import { predictSlices, probabilitiesToLabels } from './predict-slices.js';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
 import { parallelBatchGradients } from './data-parallel/parallel-gradients.js';
 import { predictSlicesParallel } from './data-parallel/parallel-predict.js';
-import { augmentChannels } from './slice-context.js';
+import { augmentChannels } from './augment-channels.js';
 import type { SliceSet } from './slice-set.js';
-import { batchGradients, type TrainingBatch } from './training-step.js';
+import type { TrainingBatch } from './training-batch.js';
+import { batchGradients } from './training-step.js';
 import { type Unet, unetInputChannels } from './unet.js';
 import { outputChannels } from './decoder.js';
 
-export type { TrainingBatch } from './training-step.js';
 
-/** Settings of a training run; stored in every checkpoint, so `--resume` continues with the same ones. */
-export interface TrainSettings {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Learning rate of unfrozen encoder layers (only with `unfreezeFrom`). */
-  encoderLearningRate: number;
-  loss: LossName;
-  seed: number;
-  /** Epochs without a better validation per-patient Dice before stopping. */
-  patience: number;
-  /** `cosine`: from learningRate down to 5% of it over the run; `constant`. */
-  schedule: 'cosine' | 'constant';
-  /** Free-form description of the augmentation (a preset name), recorded for the run's record. */
-  augment: string;
-  /**
-   * Training slices (a seeded subset, un-augmented) whose batch statistics replace the decoder's BN moving
-   * statistics before each validation ("precise BN", see recalibrateBatchNorm); 0 keeps the moving averages.
-   * Absent in checkpoints written before it existed, which means 0.
-   */
-  batchNormRecalibration?: number;
-  /** Threads sharing each batch (the main one and workers - 1 replicas; see TrainOptions.replicas); absent means 1. */
-  workers?: number;
-  /** Where the data came from and how it was normalised, for `--resume` and `predict` (JSON). */
-  dataset?: { path: string; normalization?: unknown; classes?: readonly string[]; fold?: CrossValidationFold };
-}
-
-export interface EpochMetrics {
-  epoch: number;
-  loss: number;
-  learningRate: number;
-  /** Mean Dice over validation slices whose truth or prediction holds foreground. */
-  valDiceSlice: number;
-  /** Mean over validation cases of each case's 3D Dice. */
-  valDicePatient: number;
-  seconds: number;
-}
-
-export interface TrainState {
-  /** Epoch to run next (0-based) and the batch to start it at (non-zero after an interruption). */
-  epoch: number;
-  batch: number;
-  lossSum: number;
-  lossCount: number;
-  history: EpochMetrics[];
-  best: { epoch: number; valDicePatient: number } | null;
-  epochsSinceBest: number;
-  /** Generator of the epoch in progress, restored on resume (shuffles and augmentation draws derive from it). */
-  rng: RngState;
-  stopped: 'completed' | 'early-stopping' | null;
-  elapsedSeconds: number;
-}
+export type { EpochMetrics, TrainSettings, TrainState } from './train-settings.js';
 
 export type TrainEvent =
   | { type: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number }
@@ -82,7 +34,7 @@ export interface TrainOptions {
   unet: Unet;
   train: SliceSet;
   val: SliceSet;
-  /** Run folder: `last/`, `best/` checkpoints and `log.jsonl`. */
+  /** Run folder: `last/`, `best/` checkpoints, `log.jsonl` and `curves.svg` (refreshed each epoch). */
   outDir: string;
   settings: TrainSettings;
   /**
@@ -104,6 +56,8 @@ export interface TrainOptions {
    * without.
    */
   replicas?: ReplicaPool;
+  /** The run record, kept in every checkpoint so that a checkpoint folder describes itself. */
+  run?: RunRecord;
 }
 
 export interface TrainResult {
@@ -238,7 +192,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
     elapsedSeconds: 0,
   };
   if (options.resume !== undefined) {
-    state = options.resume.state as TrainState;
+    state = options.resume.state;
     const saved = options.resume.optimizers;
     if (saved['decoder'] !== undefined && saved['decoder'].length > 1) await decoderOptimizer.setWeights(saved['decoder']);
     if (encoderOptimizer !== null && saved['encoder'] !== undefined && saved['encoder'].length > 1) await encoderOptimizer.setWeights(saved['encoder']);
@@ -252,7 +206,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
     const optimizers: Record<string, NamedTensor[]> = { decoder: await decoderOptimizer.getWeights() };
     if (encoderOptimizer !== null) optimizers['encoder'] = await encoderOptimizer.getWeights();
     try {
-      await saveCheckpoint(join(outDir, dir), { unet, optimizers, state: snapshot, training: settings });
+      await saveCheckpoint(join(outDir, dir), { unet, optimizers, state: snapshot, training: settings, ...(options.run === undefined ? {} : { run: options.run }) });
     } finally {
       // getWeights() returns the optimiser's variables plus a fresh scalar for its step count: free the scalar.
       for (const list of Object.values(optimizers)) for (const w of list) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
@@ -365,6 +319,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
       };
       if (improved) await checkpoint('best', state);
       await checkpoint('last', state);
+      await writeFileAtomic(join(outDir, 'curves.svg'), trainingCurvesSvg(state.history, state.best));
       await log({ event: 'epoch', ...metrics, improved });
       options.onEvent?.({ type: 'epoch', epochs: settings.epochs, improved, ...metrics });
       if (options.signal?.aborted === true && state.stopped === null) {

@@ -3,22 +3,10 @@ import type { SegmentationLoss } from './losses.js';
 import { greyToEncoderInput } from './preprocess.js';
 import { ModelOptionsError } from './errors.js';
 import { slicesTensor } from './slice-context.js';
+import type { TrainingBatch } from './training-batch.js';
 import { type Unet, unetInputChannels } from './unet.js';
 import { outputChannels } from './decoder.js';
 
-/**
- * A batch of slices [count, height, width], row-major, one channel (what augmentation pipelines take and give),
- * or with context slices [count, height, width, channels], channels last; masks are always one channel.
- */
-export interface TrainingBatch {
-  images: Float32Array;
-  masks: Uint8Array;
-  count: number;
-  height: number;
-  width: number;
-  /** Input channels per pixel; 1 when absent. */
-  channels?: number;
-}
 
 /** Targets for the network's output: the mask itself for one sigmoid channel, else one-hot over the classes. */
 function oneHot(masks: Uint8Array, count: number, size: number, channels: number): tf.Tensor4D {

@@ -20,6 +20,8 @@ export interface CaseMask {
   readonly labels: Uint8Array;
   /** Class names for labels 1..K. */
   readonly classes: readonly string[];
+  /** For labels 1..K, the names of the ROIs (or SEG segments) that made each class in this case. */
+  readonly roiNames: readonly (readonly string[])[];
 }
 
 function sameGrid(a: Volume, b: Volume): boolean {
@@ -42,8 +44,10 @@ export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSourc
       const rt = await readRtStruct(source.path);
       const patterns = options.roi.length > 0 ? options.roi : ['*'];
       const labels = new Uint8Array(grid.data.length);
+      const roiNames: string[][] = [];
       patterns.forEach((pattern, index) => {
         const rois = selectRois(rt, pattern);
+        roiNames.push(rois.map((roi) => roi.name));
         if (rois.length === 0) {
           throw new MaskError(`no ROI matches '${pattern}' (ROIs: ${rt.rois.map((r) => r.name).join(', ') || 'none'})`, { path: source.path });
         }
@@ -57,7 +61,7 @@ export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSourc
         }
         for (let i = 0; i < mask.length; i++) if (mask[i]) labels[i] = index + 1;
       });
-      return { labels, classes: patterns.length === 1 && patterns[0] === '*' ? ['roi'] : patterns };
+      return { labels, classes: patterns.length === 1 && patterns[0] === '*' ? ['roi'] : patterns, roiNames };
     }
     case 'seg': {
       const seg = await readDicomSeg(source.path);
@@ -67,7 +71,7 @@ export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSourc
       }
       const maxLabel = Math.max(0, ...seg.segments.map((s) => s.number));
       const classes = Array.from({ length: maxLabel }, (_, i) => seg.segments.find((s) => s.number === i + 1)?.label ?? `segment ${i + 1}`);
-      return { labels: placed.labels, classes };
+      return { labels: placed.labels, classes, roiNames: classes.map((name) => [name]) };
     }
     case 'nifti': {
       const nifti = await readNifti(source.path);
@@ -79,12 +83,14 @@ export async function buildCaseMask(series: DicomSeriesVolume, source: MaskSourc
       }
       const labels = Uint8Array.from(onGrid.data);
       const maxLabel = labels.reduce((max, v) => Math.max(max, v), 0);
-      return { labels, classes: Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`) };
+      const classes = Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`);
+      return { labels, classes, roiNames: classes.map(() => []) };
     }
     case 'png': {
       const labels = await readPngMasks(source.path, grid.shape, series.sopInstanceUids);
       const maxLabel = labels.reduce((max, v) => Math.max(max, v), 0);
-      return { labels, classes: Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`) };
+      const classes = Array.from({ length: Math.max(1, maxLabel) }, (_, i) => `class ${i + 1}`);
+      return { labels, classes, roiNames: classes.map(() => []) };
     }
   }
 }

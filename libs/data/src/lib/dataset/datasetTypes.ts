@@ -45,6 +45,8 @@ export interface DatasetCase {
   readonly sourceGrid?: { readonly shape: Vec3; readonly spacing: Vec3 };
   readonly intensity?: CaseIntensities;
   readonly files: { readonly image: string; readonly mask: string; readonly preview: string };
+  /** For labels 1..K, the ROI (or SEG segment) names that made each class in this case; absent in older datasets. */
+  readonly classRois?: readonly (readonly string[])[];
 }
 
 export interface IngestSettings {
@@ -66,12 +68,23 @@ export interface IngestSettings {
   readonly segThreshold: number;
 }
 
+export interface DatasetClass {
+  readonly key: string;
+  readonly label: string;
+  readonly roiNames: readonly string[];
+}
+
 export interface DatasetManifest {
   readonly schemaVersion: number;
   readonly generator: string;
   readonly settings: IngestSettings;
-  /** Class names by label value; 0 is background. */
+  /** Class keys by label value (the `--roi` pattern, or the segment name); 0 is background. */
   readonly classes: readonly string[];
+  /**
+   * Per label value: its key, a display label (the ROI name when every case matched the same one, else the key)
+   * and the ROI names matched across cases. Absent in datasets from before it existed.
+   */
+  readonly classInfo?: readonly DatasetClass[];
   readonly splits: Readonly<Record<Split, number>>;
   readonly cases: readonly DatasetCase[];
   readonly skipped: readonly SkippedFile[];

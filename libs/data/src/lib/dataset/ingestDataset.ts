@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { readDicomSeries } from '../dicom/readDicomSeries.js';
 import { scanDicomTree } from '../dicom/scanDicomTree.js';
 import type { DicomObjectInfo, DicomSeriesInfo, SkippedFile } from '../dicom/seriesTypes.js';
+import { pathExists } from '../fs/pathExists.js';
+import { checkOutputFolder, prepareOutputFolder } from '../fs/prepareOutputFolder.js';
 import { outputWriteError } from '../fs/systemErrors.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { NiftiDatatype } from '../nifti/niftiDatatype.js';
@@ -15,13 +17,14 @@ import type { Volume } from '../volume.js';
 import { type Split, assignSplits } from './assignSplit.js';
 import { buildCaseMask } from './buildCaseMask.js';
 import { cropOrPad } from './cropOrPad.js';
-import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetManifest, type IngestSettings } from './datasetTypes.js';
+import { DATASET_SCHEMA_VERSION, type DatasetCase, type DatasetClass, type DatasetManifest, type IngestSettings } from './datasetTypes.js';
 import { normalizeIntensity, parseNormalization } from './normalizeIntensity.js';
 import { caseIdsForSeries } from './caseIdsForSeries.js';
 import { findNamedMasks, pairMaskSources } from './pairMaskSources.js';
 import { MANIFEST_FILE } from './readDataset.js';
+import { medsegVersion } from '../version.js';
 
-export const DATASET_GENERATOR = 'medseg 0.1.0';
+export const DATASET_GENERATOR = `medseg ${medsegVersion}`;
 
 export interface IngestProgress {
   readonly index: number;
@@ -37,6 +40,10 @@ export type IngestOptions = Partial<IngestSettings> & {
   readonly onProgress?: (progress: IngestProgress) => void;
   /** Called when scanning the image tree, with files done and found. */
   readonly onScan?: (done: number, total: number) => void;
+  /** Continue an earlier ingest into `out` (finished cases whose settings match are reused). */
+  readonly resume?: boolean;
+  /** Replace the dataset in `out`: the new one is written beside it and swapped in at the end. */
+  readonly overwrite?: boolean;
 };
 
 export interface IngestResult {
@@ -72,14 +79,26 @@ function settingsFrom(options: IngestOptions): IngestSettings {
 /**
  * Turns a DICOM tree and its ground truth into a dataset folder (layout in docs/contracts.md). One series is in
  * memory at a time, so peak memory follows the largest series, not the archive. Each case is written
- * atomically and finished by its `case.json`; a re-run reuses finished cases whose settings match, so an
- * interrupted ingest resumes and ends with the same bytes as an uninterrupted one. Bad cases are skipped with a
+ * atomically and finished by its `case.json`; a re-run with `resume` reuses finished cases whose settings match,
+ * so an interrupted ingest resumes and ends with the same bytes as an uninterrupted one (without `resume` or
+ * `overwrite`, a non-empty `out` is refused). Bad cases are skipped with a
  * reason and the rest of the dataset is still written.
  */
 export async function ingestDataset(options: IngestOptions): Promise<IngestResult> {
   const settings = settingsFrom(options);
-  const out = resolve(options.out);
+  const isOwn = async (path: string) => (await pathExists(join(path, MANIFEST_FILE))) || (await pathExists(join(path, 'cases')));
+  const folderOptions = {
+    kind: 'ingest',
+    resumable: true,
+    isOwn,
+    ...(options.resume === true ? { resume: true } : {}),
+    ...(options.overwrite === true ? { overwrite: true } : {}),
+  };
+  // Refused before the scan; created only once the images could be read.
+  await checkOutputFolder(resolve(options.out), folderOptions);
   const scan = await scanDicomTree(settings.images, options.onScan ? { onProgress: options.onScan } : {});
+  const folder = await prepareOutputFolder(resolve(options.out), folderOptions);
+  const out = folder.work;
   const skipped: SkippedFile[] = [...scan.skipped];
   const dicomMasks: DicomObjectInfo[] = [...scan.others];
   const named = [];
@@ -145,12 +164,23 @@ export async function ingestDataset(options: IngestOptions): Promise<IngestResul
     generator: DATASET_GENERATOR,
     settings,
     classes: ['background', ...classes],
+    classInfo: datasetClasses(['background', ...classes], cases),
     splits,
     cases,
     skipped,
   };
   await writeFileAtomic(join(out, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  await folder.commit();
   return { manifest, written, reused };
+}
+
+/** Each class's display label and the ROI names its cases matched (see DatasetManifest.classInfo). */
+export function datasetClasses(keys: readonly string[], cases: readonly DatasetCase[]): DatasetClass[] {
+  return keys.map((key, value) => {
+    if (value === 0) return { key, label: key, roiNames: [] };
+    const names = [...new Set(cases.flatMap((c) => c.classRois?.[value - 1] ?? []))].sort();
+    return { key, label: names.length === 1 ? names[0]! : key, roiNames: names };
+  });
 }
 
 /** Case IDs: safe, bounded and unique (see `caseIdsForSeries`), by SeriesInstanceUID. */
@@ -226,6 +256,7 @@ async function ingestCase(out: string, caseId: string, info: DicomSeriesInfo, so
     sourceGrid,
     intensity,
     files,
+    classRois: mask.roiNames,
   };
   const storedCase: StoredCase = { fingerprint, entry, classes: mask.classes };
   await writeFileAtomic(join(caseDir, 'case.json'), `${JSON.stringify(storedCase, null, 2)}\n`);

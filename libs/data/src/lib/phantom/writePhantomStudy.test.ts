@@ -24,11 +24,19 @@ describe('writePhantomStudy', () => {
     await writePhantomStudy(other, { seed: 6, ...options });
   });
 
+  it('refuses to write over a study unless told to overwrite it', async () => {
+    await expect(writePhantomStudy(first, { seed: 5, ...options })).rejects.toThrow("already holds the output of an earlier 'medseg phantom'");
+    await writePhantomStudy(first, { seed: 5, ...options, overwrite: true });
+    expect(files(first).length).toBe(2 * (10 + 1) + 1);
+  });
+
   it('writes the same bytes for the same seed and different images for another seed', () => {
     const a = files(first);
-    expect(a.length).toBe(2 * (10 + 1));
+    // Two patients of ten slices and an RTSTRUCT each, and medseg's output marker.
+    expect(a.length).toBe(2 * (10 + 1) + 1);
     a.forEach((path, i) => expect(readFileSync(path).equals(readFileSync(files(second)[i]!))).toBe(true));
-    expect(readFileSync(a[0]!).equals(readFileSync(files(other)[0]!))).toBe(false);
+    const image = (root: string) => files(root).find((f) => f.endsWith('IM0001.dcm'))!;
+    expect(readFileSync(image(first)).equals(readFileSync(image(other)))).toBe(false);
   });
 
   it('writes MR images and an RTSTRUCT that dciodvfy accepts without errors', () => {

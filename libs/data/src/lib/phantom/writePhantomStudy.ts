@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { SopClass } from '../dicom/tags.js';
+import { prepareOutputFolder } from '../fs/prepareOutputFolder.js';
 import { writeFileAtomic } from '../fs/writeFileAtomic.js';
 import { hashString } from '../random.js';
 import { type PhantomCase, createPhantomCase } from './createPhantomCase.js';
@@ -7,6 +8,8 @@ import { deterministicUid } from './deterministicUid.js';
 import { encodeDicomPart10 } from './encodeDicomPart10.js';
 
 export interface PhantomStudyOptions {
+  /** Replace a study already in the output folder (refused otherwise, as is any non-empty folder). */
+  readonly overwrite?: boolean;
   readonly seed?: number;
   readonly patients?: number;
   readonly columns?: number;
@@ -41,6 +44,7 @@ const ds = (value: number): string => {
  * slices. The same seed writes the same bytes. Layout: `OUT/PHANTOM_nnn/image/IMnnnn.dcm`, `OUT/PHANTOM_nnn/RS.dcm`.
  */
 export async function writePhantomStudy(out: string, options: PhantomStudyOptions = {}): Promise<PhantomStudyPatient[]> {
+  const output = await prepareOutputFolder(out, { kind: 'phantom', ...(options.overwrite === true ? { overwrite: true } : {}) });
   const seed = options.seed ?? 1;
   const count = options.patients ?? 8;
   const pixelSpacing = options.pixelSpacing ?? 1.2;
@@ -75,7 +79,7 @@ export async function writePhantomStudy(out: string, options: PhantomStudyOption
     const origin = [-(phantom.columns / 2) * pixelSpacing, -(phantom.rows / 2) * pixelSpacing, 0];
     const position = (z: number) => [origin[0]!, origin[1]!, origin[2]! + z * sliceSpacing];
     const imageUids = Array.from({ length: phantom.slices }, (_, z) => uid(`image/${z}`));
-    const folder = join(out, patientId);
+    const folder = join(output.work, patientId);
     const imageFolder = join(folder, 'image');
     for (let z = 0; z < phantom.slices; z++) {
       const frame = phantom.pixels.slice(z * phantom.columns * phantom.rows, (z + 1) * phantom.columns * phantom.rows);
@@ -129,8 +133,9 @@ export async function writePhantomStudy(out: string, options: PhantomStudyOption
     const rtStructPath = join(folder, 'RS.dcm');
     await writeFileAtomic(rtStructPath, encodeDicomPart10(rtStructDataset(phantom, patientModule, study, imageUids, position, pixelSpacing, uid)));
     const lesionVoxels = [...phantom.contours.keys()].length;
-    written.push({ patientId, seriesInstanceUid: study.seriesInstanceUid, imageFolder, rtStructPath, lesionVoxels });
+    written.push({ patientId, seriesInstanceUid: study.seriesInstanceUid, imageFolder: join(out, patientId, 'image'), rtStructPath: join(out, patientId, 'RS.dcm'), lesionVoxels });
   }
+  await output.commit();
   return written;
 }
 

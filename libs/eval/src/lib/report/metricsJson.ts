@@ -92,6 +92,11 @@ export function reportNotes(result: EvalResult): string[] {
   const notes = [
     `empty rule '${settings.empty}' applied to ${aggregate.emptyCounts.both} case-class pair${aggregate.emptyCounts.both === 1 ? '' : 's'} where truth and prediction are both empty; ${aggregate.emptyCounts.truthOnly} with an empty prediction only, ${aggregate.emptyCounts.predOnly} with an empty truth only`,
   ];
+  notes.push(
+    inputs.predictionList === 'predictions.json'
+      ? `scored exactly the cases listed in the prediction folder's predictions.json${inputs.partial ? ' (PARTIAL: the prediction run had not finished; --partial)' : ''}`
+      : 'the prediction folder has no predictions.json: every NIfTI file in it was scored',
+  );
   if (inputs.truthOnly.length) notes.push(`${inputs.truthOnly.length} truth case(s) without a prediction, not evaluated: ${inputs.truthOnly.join(', ')}`);
   if (inputs.predOnly.length) notes.push(`${inputs.predOnly.length} prediction(s) without a truth, not evaluated: ${inputs.predOnly.join(', ')}`);
   if (settings.patientIds === 'case') notes.push('no patient ids (plain folders): each case is its own patient in the per-patient view');

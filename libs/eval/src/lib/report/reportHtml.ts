@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import type { ClassSummary } from '../aggregate.js';
 import { type MetricName, metricInfo } from '../metricNames.js';
 import type { EvalResult } from '../runEvaluation.js';
@@ -133,7 +134,7 @@ figure{margin:0}figure img{image-rendering:pixelated;border:1px solid #ccc;displ
 </style></head><body>
 <h1>Segmentation evaluation</h1>
 <p>${caseCount} cases, ${labels.length} class${labels.length === 1 ? '' : 'es'} · empty rule <b>${escapeHtml(s.empty)}</b> (applied to ${result.aggregate.emptyCounts.both} case-class pairs) · surface Dice at ${s.toleranceMm} mm · HD${s.hdPercentile} · bootstrap ${s.resamples} resamples, seed ${s.seed}</p>
-<table class="settings"><tr><th>prediction</th><td>${escapeHtml(s.pred)}</td></tr><tr><th>truth</th><td>${escapeHtml(s.truth)} (${escapeHtml(s.truthKind)})</td></tr>${s.images ? `<tr><th>images</th><td>${escapeHtml(s.images)}</td></tr>` : ''}${s.compare ? `<tr><th>compared with</th><td>${escapeHtml(s.compare)}</td></tr>` : ''}</table>
+<table class="settings"><tr><th>prediction</th><td>${escapeHtml(s.pred)}</td></tr><tr><th>truth</th><td>${escapeHtml(s.truth)} (${escapeHtml(s.truthKind)})</td></tr>${s.images ? `<tr><th>images</th><td>${escapeHtml(s.images)}</td></tr>` : ''}${s.compare ? `<tr><th>compared with</th><td>${escapeHtml(s.compare)}</td></tr>` : ''}${result.inputs.curves.map((file) => `<tr><th>training curves</th><td><a href="${escapeHtml(pathToFileURL(file).href)}">${escapeHtml(file)}</a></td></tr>`).join('')}</table>
 <h2>Summary per case</h2>
 ${summaryTable(result.aggregate.perCase, names, 'Statistics over cases')}
 ${summaryTable(result.aggregate.perPatient, names, 'Statistics over patients (mean of each patient\u2019s cases)')}

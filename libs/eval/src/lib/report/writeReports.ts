@@ -1,5 +1,6 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readNifti, writeFileAtomic } from '@medseg/data';
+import { prepareOutputFolder, readNifti, writeFileAtomic } from '@medseg/data';
 import { readLabelMap } from '../readLabelMap.js';
 import type { EvalResult } from '../runEvaluation.js';
 import { metricsCsv } from './metricsCsv.js';
@@ -30,11 +31,18 @@ export function pickCases(result: EvalResult): { case: string; label: number; ra
   return out;
 }
 
+export interface WriteReportsOptions {
+  /** Replace an earlier report in `outDir` (refused otherwise, as is any other non-empty folder). */
+  readonly overwrite?: boolean;
+}
+
 /**
- * Writes metrics.json, metrics.csv and report.html into `outDir`, each atomically (temporary file and rename).
- * Re-reads the few pictured cases (truth, prediction, image when known) to draw them.
+ * Writes metrics.json, metrics.csv and report.html as one unit: into a folder beside `outDir`, which then
+ * takes its place, so a reader never sees the files of two evaluations mixed or half a report. Re-reads the few
+ * pictured cases (truth, prediction, image when known) to draw them.
  */
-export async function writeReports(result: EvalResult, outDir: string): Promise<WrittenReports> {
+export async function writeReports(result: EvalResult, outDir: string, options: WriteReportsOptions = {}): Promise<WrittenReports> {
+  const folder = await prepareOutputFolder(outDir, { kind: 'eval', staged: true, ...(options.overwrite === true ? { overwrite: true } : {}) });
   const files = new Map(result.inputs.cases.map((c) => [c.id, c]));
   const pictures: CasePicture[] = [];
   for (const pick of pickCases(result)) {
@@ -48,11 +56,15 @@ export async function writeReports(result: EvalResult, outDir: string): Promise<
     const picture = renderCaseSlice(truth.labels, pred.labels, truth.grid, pick.label, image?.data);
     pictures.push({ ...pick, pngBase64: Buffer.from(picture.png).toString('base64'), width: picture.width, height: picture.height, slice: picture.slice });
   }
-  const json = join(outDir, 'metrics.json');
-  const csv = join(outDir, 'metrics.csv');
-  const html = join(outDir, 'report.html');
-  await writeFileAtomic(json, `${JSON.stringify(metricsJson(result), null, 2)}\n`);
-  await writeFileAtomic(csv, metricsCsv(result.cases, result.settings.classNames));
-  await writeFileAtomic(html, reportHtml(result, pictures));
-  return { json, csv, html };
+  const names = { json: 'metrics.json', csv: 'metrics.csv', html: 'report.html' };
+  try {
+    await writeFileAtomic(join(folder.work, names.json), `${JSON.stringify(metricsJson(result), null, 2)}\n`);
+    await writeFileAtomic(join(folder.work, names.csv), metricsCsv(result.cases, result.settings.classNames));
+    await writeFileAtomic(join(folder.work, names.html), reportHtml(result, pictures));
+    await folder.commit();
+  } catch (error) {
+    if (folder.work !== outDir) await rm(folder.work, { recursive: true, force: true });
+    throw error;
+  }
+  return { json: join(outDir, names.json), csv: join(outDir, names.csv), html: join(outDir, names.html) };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SegmentationLoss } from '../losses.js';
-import { batchGradients, type TrainingBatch, trainableVariables } from '../training-step.js';
+import type { TrainingBatch } from '../training-batch.js';
+import { batchGradients, trainableVariables } from '../training-step.js';
 import type { Unet } from '../unet.js';
 import type { ReplicaPool } from './replica-pool.js';
 import { splitBatch } from './shares.js';

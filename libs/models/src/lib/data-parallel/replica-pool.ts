@@ -3,7 +3,7 @@ import { builtWorkerEntry } from '@medseg/data';
 import type { BackendName } from '../backend/selectBackend.js';
 import { ModelOptionsError, ReplicaError } from '../errors.js';
 import type { LossName } from '../losses.js';
-import type { TrainingBatch } from '../training-step.js';
+import type { TrainingBatch } from '../training-batch.js';
 import type { Unet } from '../unet.js';
 import type { ReplicaInit, ReplicaReply, ReplicaRequest } from './replica-protocol.js';
 import { allVariables, changingVariables, packValues } from './replica-weights.js';

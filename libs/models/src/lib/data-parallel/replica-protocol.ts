@@ -1,6 +1,6 @@
 import type { BackendName } from '../backend/selectBackend.js';
 import type { LossName } from '../losses.js';
-import type { TrainingBatch } from '../training-step.js';
+import type { TrainingBatch } from '../training-batch.js';
 import type { UnetConfig } from '../unet.js';
 
 /** What a replica's worker starts from (its workerData). */

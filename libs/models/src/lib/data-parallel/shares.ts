@@ -1,4 +1,4 @@
-import type { TrainingBatch } from '../training-step.js';
+import type { TrainingBatch } from '../training-batch.js';
 
 /** Sizes of `parts` near-equal shares of `total` items (the first ones one larger), never an empty one. */
 export function shareSizes(total: number, parts: number): number[] {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { smallUnetOptions } from '../../testing/small-unet.js';
+import { smallTrainSettings, smallUnetOptions } from '../../testing/small-unet.js';
 import { selectBackend } from '../backend/selectBackend.js';
 import { saveCheckpoint } from '../checkpoint.js';
 import { ModelLoadError } from '../errors.js';
@@ -22,11 +22,12 @@ describe('exportOnnx + openOnnxExport', () => {
 
   it('writes model.onnx and medseg-model.json that open as an engine equal to the tfjs forward', async () => {
     const unet = await buildUnet(smallUnetOptions({ seed: 4 }));
-    const training = { dataset: { path: '/data/sts', classes: ['background', 'tumour'], normalization: { kind: 'percentile', low: 0.5, high: 99.5 } } };
-    await saveCheckpoint(join(work, 'run', 'best'), { unet, optimizers: {}, state: { epoch: 1 }, training });
+    const training = smallTrainSettings({ dataset: { path: '/data/sts', classes: ['background', 'tumour'], normalization: { kind: 'percentile', lower: 0.5, upper: 99.5 } as const } });
+    const state = { epoch: 1, batch: 0, lossSum: 0, lossCount: 0, history: [], best: null, epochsSinceBest: 0, rng: [1, 2, 3, 4, 5] as const, stopped: null, elapsedSeconds: 0 };
+    await saveCheckpoint(join(work, 'run', 'best'), { unet, optimizers: {}, state, training });
     const result = await exportOnnx({ models: [join(work, 'run')], out: join(work, 'export') });
     expect(result.description.classes).toEqual(['background', 'tumour']);
-    expect(result.description.preprocessing.normalization).toEqual(training.dataset.normalization);
+    expect(result.description.preprocessing.normalization).toEqual(training.dataset!.normalization);
     expect(result.description.model.sha256).toBe(sha256(readFileSync(result.files.model)));
 
     const { engine, description } = await openOnnxExport(join(work, 'export'));

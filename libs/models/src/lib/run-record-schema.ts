@@ -1,0 +1,47 @@
+import type { CrossValidationFold, NormalizationSpec } from '@medseg/data';
+import type { TrainSettings } from './train-settings.js';
+import type { UnetConfig } from './unet.js';
+
+export const RUN_RECORD_FILE = 'run.json';
+export const RUN_RECORD_SCHEMA_VERSION = 1;
+
+/** A class as training saw it: its key (the `--roi` pattern of ingest), a display label, and the ROI names matched. */
+export interface RunClass {
+  readonly value: number;
+  readonly key: string;
+  readonly label: string;
+  readonly roiNames: readonly string[];
+}
+
+/** Which data a run learnt from: enough to check that predict is given data prepared the same way. */
+export interface RunDataset {
+  readonly path: string;
+  /** sha256 of the dataset's manifest.json; null in runs migrated from before run.json. */
+  readonly manifestSha256: string | null;
+  readonly caseIds: { readonly train: readonly string[]; readonly val: readonly string[]; readonly test: readonly string[] } | null;
+  readonly normalization: NormalizationSpec | null;
+  /** The modality of the training series (the one most cases have); null when unknown. */
+  readonly modality: string | null;
+  readonly inputChannels: number;
+  readonly classes: readonly RunClass[];
+}
+
+/** The run record (`run.json` in a run folder, and inside each checkpoint's config.json). */
+export interface RunRecord {
+  readonly format: 'medseg-run';
+  readonly schemaVersion: number;
+  readonly medsegVersion: string | null;
+  readonly commit: string | null;
+  readonly commandLine: readonly string[] | null;
+  readonly createdAt: string | null;
+  readonly runtime: { readonly node: string | null; readonly tfjs: string | null; readonly backend: string | null };
+  readonly model: UnetConfig;
+  readonly training: TrainSettings;
+  readonly seed: number;
+  readonly workers: number;
+  readonly fold: CrossValidationFold | null;
+  readonly dataset: RunDataset;
+  /** Set when the record was rebuilt from a checkpoint written before run.json existed. */
+  readonly migratedFrom?: string;
+}
+
