@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathExists } from '@medseg/data';
-import type { BackboneSpec } from './backbones.js';
+import type { BackboneSpec } from './backbone-spec.js';
 import { EncoderWeightsError } from './errors.js';
 
 /** `imagenet` (local weights folder, else the cache, else the official URL), `none` (random encoder), or a file / folder. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@medseg/data';
-import type { BackboneSpec, WeightsFormat } from './backbones.js';
+import type { BackboneSpec, WeightsFormat } from './backbone-spec.js';
 import { ModelLoadError, ModelOptionsError } from './errors.js';
 import { readKerasH5Weights } from './keras-h5-weights.js';
 import { readLayersModelFiles } from './layers-model-files.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackboneSpec, BuildEncoderOptions } from './backbones.js';
+import type { BackboneSpec, BuildEncoderOptions } from './backbone-spec.js';
 import { ModelOptionsError } from './errors.js';
 import { caffePreprocessing } from './preprocess.js';
 import { randomInit } from './random-init.js';
