@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormAffine } from '../batch-norm-affine.js';
 import { outputChannels } from '../decoder.js';
 import { ModelExportError } from '../errors.js';
 import { caffeMeanBgr } from '../preprocess.js';
@@ -136,21 +137,6 @@ function valuesOf(f: () => tf.Tensor): Float32Array {
   const values = t.dataSync() as Float32Array;
   t.dispose();
   return Float32Array.from(values);
-}
-
-/** Scale and shift of an inference-mode BatchNormalization, computed as inferenceForward computes them. */
-function batchNormAffine(bn: Layer): { scale: tf.Tensor1D; shift: tf.Tensor1D } {
-  const config = bn.getConfig();
-  const weights = bn.getWeights();
-  let k = 0;
-  const gamma = config['scale'] === false ? null : weights[k++]!;
-  const beta = config['center'] === false ? null : weights[k++]!;
-  const mean = weights[k++]!;
-  const variance = weights[k]!;
-  const inverse = tf.rsqrt(tf.add(variance, config['epsilon'] as number));
-  const scale = (gamma === null ? inverse : tf.mul(gamma, inverse)) as tf.Tensor1D;
-  const shift = tf.sub(beta ?? 0, tf.mul(mean, scale)) as tf.Tensor1D;
-  return { scale, shift };
 }
 
 function isLastAxis(bn: Layer): boolean {
