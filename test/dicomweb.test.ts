@@ -227,7 +227,7 @@ describe('medseg ingest --dicomweb against a failing server', () => {
     expect(proxy.requests.filter((r) => r.path === notDicom).length).toBe(1);
     expect(cacheFiles(cache).some((f) => f.includes(uid(truncated)) || f.includes(uid(notDicom)) || f.includes('.tmp-'))).toBe(false);
     proxy.rule = () => 'pass';
-    const rerun = await medseg(['ingest', '--dicomweb', viaProxy(), ...studies, '--cache', cache, ...ingestArgs(out)], credentials());
+    const rerun = await medseg(['ingest', '--dicomweb', viaProxy(), ...studies, '--cache', cache, ...ingestArgs(out), '--resume'], credentials());
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(JSON.parse(rerun.stdout).dicomweb).toMatchObject({ fetched: 2, reused: instanceCount - 2 });
     expect(datasetWithoutSourcePaths(out)).toEqual(datasetWithoutSourcePaths(folderDataset));
@@ -250,7 +250,7 @@ describe('medseg ingest --dicomweb against a failing server', () => {
     expect(arrived.length).toBeLessThan(instanceCount);
     const originals = new Set(patients.flatMap(instanceFiles).map((f) => readFileSync(f).toString('base64')));
     for (const bytes of filesUnder(join(cache, 'instances')).values()) expect(originals.has(bytes.toString('base64'))).toBe(true);
-    const rerun = await medseg(['ingest', '--dicomweb', orthanc.dicomWeb, ...studies, '--cache', cache, ...ingestArgs(out)], credentials());
+    const rerun = await medseg(['ingest', '--dicomweb', orthanc.dicomWeb, ...studies, '--cache', cache, ...ingestArgs(out), '--resume'], credentials());
     expect(rerun.status, rerun.stderr).toBe(0);
     expect(JSON.parse(rerun.stdout).dicomweb).toMatchObject({ fetched: instanceCount - arrived.length, reused: arrived.length });
     expect(datasetWithoutSourcePaths(out)).toEqual(datasetWithoutSourcePaths(folderDataset));
