@@ -6,7 +6,7 @@ import { getBackbone } from '../backbones.js';
 import { outputChannels } from '../decoder.js';
 import { ModelLoadError } from '../errors.js';
 import { type UnetConfig, unetInputChannels } from '../unet.js';
-import { type MedsegModel, type MedsegModelMember, type MedsegModelOnnx, type MedsegModelWeb, MEDSEG_MODEL_VERSION, medsegModelFile, validateMedsegModel } from './medseg-model-schema.js';
+import { type MedsegModel, type MedsegModelMember, type MedsegModelOnnx, MEDSEG_MODEL_VERSION, medsegModelFile, validateMedsegModel } from './medseg-model-schema.js';
 import { onnxInputName, onnxOpset, onnxOutputName } from './onnx-graph.js';
 
 export type { MedsegModel, MedsegModelMember, MedsegModelOnnx, MedsegModelWeb } from './medseg-model-schema.js';
