@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
+import type { MedsegModel } from '@medseg/models';
 
 // A three-patient STS dataset and a one-epoch 64x64 run; the run exported to ONNX, and predictions on the three
 // patients' DICOM series through ONNX Runtime and through tfjs, compared label map by label map and SEG by SEG.
@@ -42,11 +44,19 @@ describe('medseg export --format onnx and predict --engine onnx', () => {
     const out = join(work, 'export');
     const result = medseg(['export', '--model', runDir, '--format', 'onnx', '--out', out, '--json']);
     expect(result.status, result.err).toBe(0);
-    const summary = JSON.parse(result.out) as { description: { input: { shape: unknown[]; layout: string }; classes: string[]; model: { sha256: string }; provenance: { members: { checkpoint: string }[] }; preprocessing: { normalization: unknown } } };
-    expect(summary.description.input).toMatchObject({ shape: ['batch', 64, 64, 1], layout: 'NHWC' });
-    expect(summary.description.classes).toHaveLength(2);
-    expect(summary.description.provenance.members[0]!.checkpoint).toBe(join(runDir, 'best'));
+    const summary = JSON.parse(result.out) as { description: MedsegModel };
+    expect(summary.description.input).toMatchObject({ size: 64, channels: 1, layout: 'NHWC' });
+    expect(summary.description.onnx!.inputShape).toEqual(['batch', 64, 64, 1]);
+    // The class keeps its key (the --roi pattern) and shows the ROI every case matched.
+    const manifest = JSON.parse(readFileSync(join(dataset, 'manifest.json'), 'utf8')) as { classInfo: { key: string; label: string }[]; cases: { id: string; modality: string }[] };
+    expect(summary.description.classes.map((c) => [c.key, c.label])).toEqual(manifest.classInfo.map((c) => [c.key, c.label]));
+    expect(summary.description.classes[1]!.label).not.toBe('GTV*');
+    expect(summary.description.preprocessing.modality).toBe(manifest.cases[0]!.modality);
+    expect(summary.description.members[0]!.checkpoint).toBe(join(runDir, 'best'));
+    expect(summary.description.members[0]!.weightsSha256).toBe(createHash('sha256').update(readFileSync(join(runDir, 'best', 'weights.bin'))).digest('hex'));
+    expect(summary.description.members[0]!.run.dataset.caseIds!.val).toEqual(['STS_003']);
     expect(summary.description.preprocessing.normalization).not.toBeNull();
+    expect(JSON.parse(readFileSync(join(out, 'medseg-model.json'), 'utf8'))).toEqual(summary.description);
     const check = python<{ opset: number; batch: string; sha: string; ops: string[] }>(
       `import sys, json, hashlib, onnx
 m = onnx.load(sys.argv[1])
@@ -57,7 +67,7 @@ print(json.dumps({'opset': m.opset_import[0].version, 'batch': m.graph.input[0].
     );
     expect(check.opset).toBe(13);
     expect(check.batch).toBe('batch');
-    expect(check.sha).toBe(summary.description.model.sha256);
+    expect(check.sha).toBe(summary.description.onnx!.sha256);
     // BatchNormalization is folded away.
     expect(check.ops).not.toContain('BatchNormalization');
     expect(check.ops).toContain('Conv');

@@ -1,11 +1,13 @@
 /// <reference lib="dom" />
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
+import { type MedsegModel, validateMedsegModel } from '@medseg/models';
 import { serveStaticSite, type StaticSite } from '@medseg/web';
 
 // A tiny run (3 epochs at 64 px on STS_001, validated on STS_002) exported as a web site, served on loopback
@@ -80,6 +82,8 @@ interface Shown {
   seconds: number;
   volume: string;
   error: string;
+  /** The page's model line (backbone, classes, modality, backend). */
+  header: string;
 }
 
 /** Opens the site and waits until the page has its model (or failed), logging every request and error. */
@@ -117,6 +121,7 @@ async function segmentFiles(page: Page, files: readonly string[], screenshot?: s
     seconds: Number(document.body.dataset['seconds'] ?? 'NaN'),
     volume: document.getElementById('volume')!.textContent ?? '',
     error: document.getElementById('error')!.textContent ?? '',
+    header: document.getElementById('model')!.textContent ?? '',
   }));
   if (screenshot !== undefined) {
     mkdirSync(artifacts, { recursive: true });
@@ -187,6 +192,13 @@ describe('medseg export --format web', () => {
       'index.html', 'medseg-model.json', 'medseg-web.js', 'model/0/model.json', 'model/0/weights.bin',
       'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm', 'tfjs-backend-wasm.wasm',
     ]);
+    // One medseg-model.json, the libs/models record with its web part; classes show the dataset's display labels.
+    const model = JSON.parse(readFileSync(join(work, 'site', 'medseg-model.json'), 'utf8')) as MedsegModel;
+    expect(validateMedsegModel(model, 'site', 'web').web!.members).toEqual(['model/0/model.json']);
+    const dataset = JSON.parse(readFileSync(join(work, 'ds', 'manifest.json'), 'utf8')) as { classInfo: { key: string; label: string }[] };
+    expect(model.classes.map((c) => [c.key, c.label])).toEqual(dataset.classInfo.map((c) => [c.key, c.label]));
+    expect(dataset.classInfo[1]!.label).not.toBe('GTV*');
+    expect(model.members[0]!.weightsSha256).toBe(createHash('sha256').update(readFileSync(join(work, 'site', 'model', '0', 'weights.bin'))).digest('hex'));
     const timings: Record<string, number> = {};
     for (const [name, query, disableGpu, expected] of [['webgl', '', false, 'webgl'], ['wasm', '?backend=wasm', true, 'wasm']] as const) {
       const run = await runPage(name, query, disableGpu);
@@ -196,6 +208,7 @@ describe('medseg export --format web', () => {
       expect(run.errors).toEqual([]);
       expect(run.foreign).toEqual([]);
       expect(run.afterReady).toEqual([]);
+      expect(run.header).toContain(`classes: ${dataset.classInfo[1]!.label};`);
       timings[name] = run.seconds;
       const seg = join(run.downloads, 'STS_002.seg.dcm');
       const nifti = join(run.downloads, 'STS_002.nii.gz');

@@ -89,7 +89,7 @@ export type { OnnxAttribute, OnnxGraph, OnnxInitializer, OnnxNode, OnnxValueInfo
 export { onnxInputName, onnxOpset, onnxOutputName, unetOnnxGraph } from './lib/export/onnx-graph.js';
 export type { EncodeOnnxOptions, OnnxModelSummary } from './lib/export/write-onnx.js';
 export { decodeOnnxSummary, encodeOnnxModel } from './lib/export/write-onnx.js';
-export type { ExportedMember, MedsegModelDescription, OnnxExport } from './lib/export/medseg-model.js';
-export { describeOnnxExport, medsegModelFile, onnxModelFile, readOnnxExport } from './lib/export/medseg-model.js';
+export type { MedsegModel, MedsegModelMember, MedsegModelOnnx, MedsegModelWeb, OnnxExport } from './lib/export/medseg-model.js';
+export { describeMedsegModel, MEDSEG_MODEL_VERSION, medsegModelFile, medsegModelJson, medsegModelLabels, onnxModelFile, onnxPart, readOnnxExport, sha256, validateMedsegModel } from './lib/export/medseg-model.js';
 export type { ExportOnnxOptions, ExportOnnxResult } from './lib/export/export-onnx.js';
 export { exportOnnx, onnxExportOf, resolveRunCheckpoint } from './lib/export/export-onnx.js';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { exportOnnx, selectBackend } from '@medseg/models';
+import { exportOnnx, medsegModelLabels, selectBackend } from '@medseg/models';
 import { exportWebSite } from '@medseg/web';
 import type { CommandModule } from '../command.js';
 import { fraction } from '../options.js';
@@ -17,12 +17,13 @@ async function runOnnx(models: string[], out: string, options: Record<string, un
   await selectBackend('auto');
   const result = await exportOnnx({ models, out, threshold: options['threshold'] as number, overwrite: options['overwrite'] === true });
   const { description } = result;
+  const onnx = description.onnx!;
   if (options['json'] === true) {
     writeLine(context.stdout, JSON.stringify({ files: result.files, bytes: result.bytes, description }, null, 2));
   } else {
     writeLine(context.stdout, `exported ${models.length === 1 ? models[0] : `an ensemble of ${models.length}`} to ${out}`);
-    writeLine(context.stdout, `  ${result.files.model}: ONNX opset ${description.model.opset}, ${mib(result.bytes)}, input ${description.input.name} [${description.input.shape.join(', ')}] NHWC, output ${description.output.name} [${description.output.shape.join(', ')}] ${description.output.activation}`);
-    writeLine(context.stdout, `  ${result.files.description}: preprocessing, classes (${description.classes.join(', ')}), threshold ${description.postprocessing.threshold}, provenance`);
+    writeLine(context.stdout, `  ${result.files.model}: ONNX opset ${onnx.opset}, ${mib(result.bytes)}, input ${onnx.inputName} [${onnx.inputShape.join(', ')}] NHWC, output ${onnx.outputName} [${onnx.outputShape.join(', ')}] ${description.postprocessing.activation}`);
+    writeLine(context.stdout, `  ${result.files.description}: preprocessing, classes (${medsegModelLabels(description).join(', ')}), threshold ${description.postprocessing.threshold}, provenance`);
   }
   return ExitCode.Ok;
 }
@@ -54,10 +55,10 @@ export const exportCommand: CommandModule = {
     });
     if (options['json'] === true) {
       const { manifest, ...summary } = result;
-      writeLine(context.stdout, JSON.stringify({ ...summary, classes: manifest.classes, modality: manifest.preprocessing.modality ?? null }, null, 2));
+      writeLine(context.stdout, JSON.stringify({ ...summary, classes: medsegModelLabels(manifest), modality: manifest.preprocessing.modality }, null, 2));
     } else {
       writeLine(context.stdout, `wrote ${result.out}: ${result.files.length} files, ${mib(result.totalBytes)} (script ${mib(result.bundleBytes)}, model ${mib(result.modelBytes)})`);
-      writeLine(context.stdout, `  accepts ${result.manifest.preprocessing.modality ?? 'any'} series; classes ${result.manifest.classes.slice(1).join(', ')}; open index.html from any static web server, or: medseg serve ${result.out}`);
+      writeLine(context.stdout, `  accepts ${result.manifest.preprocessing.modality ?? 'any'} series; classes ${medsegModelLabels(result.manifest).slice(1).join(', ')}; open index.html from any static web server, or: medseg serve ${result.out}`);
     }
     if (options['serve'] === true) return serveUntilInterrupted(result.out, options['port'] as number, context);
     return ExitCode.Ok;

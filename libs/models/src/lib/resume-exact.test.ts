@@ -63,26 +63,33 @@ describe('exact resume', () => {
       await trainUnet({ unet: whole, train, val, outDir: await tmp('whole'), settings, augment: flip, ...(wholeReplicas ? { replicas: wholeReplicas } : {}) });
       const expected = await bytesOf(whole);
       whole.dispose();
-      // First batch, second batch, mid-epoch (epoch 2), and the last batch of epoch 1 (the abort is seen after
-      // that epoch's validation and checkpoint: an interrupt during validation lands there).
-      const points: [number, number][] = workers === 1 ? [[0, 1], [0, 2], [1, 3], [0, 4]] : [[0, 2]];
+      // [epoch, batch] of the batch event that aborts: first batch, second batch, mid-epoch (epoch 2), the last
+      // batch of epoch 1 (seen after that epoch's validation and checkpoint); 'validation': aborted from the event
+      // emitted after epoch 1's last batch, while BN recalibration and validation run.
+      const points: [number, number | 'validation'][] = workers === 1 ? [[0, 1], [0, 2], [1, 3], [0, 4], [0, 'validation']] : [[0, 2], [1, 3], [0, 4], [0, 'validation']];
       for (const [epoch, batch] of points) {
         const dir = await tmp(`cut-${epoch}-${batch}`);
         const unet = await buildUnet(model);
         const replicas = await withReplicas(unet, workers);
         const controller = new AbortController();
+        const events: string[] = [];
         const first = await trainUnet({
           unet, train, val, outDir: dir, settings, augment: flip, signal: controller.signal,
           ...(replicas ? { replicas } : {}),
-          onEvent: (e) => e.type === 'batch' && e.epoch === epoch && e.batch === batch && controller.abort(),
+          onEvent: (e) => {
+            events.push(e.type);
+            if (batch === 'validation' ? e.type === 'validation' && e.epoch === epoch : e.type === 'batch' && e.epoch === epoch && e.batch === batch) controller.abort();
+          },
         });
+        // The validation abort lands after epoch 1 completed (validated, checkpointed), before any batch of epoch 2.
+        if (batch === 'validation') expect(events.slice(-3)).toEqual(['validation', 'epoch', 'interrupted']);
         expect(first.interrupted).toBe(true);
         unet.dispose();
         const saved = await loadCheckpoint(join(dir, 'last'));
         const again = await withReplicas(saved.unet, workers);
         const resumed = await trainUnet({ unet: saved.unet, train, val, outDir: dir, settings, augment: flip, resume: saved, ...(again ? { replicas: again } : {}) });
         expect(resumed.interrupted).toBe(false);
-        expect(Buffer.compare(await bytesOf(saved.unet), expected), `interrupted at epoch ${epoch + 1}, batch ${batch}`).toBe(0);
+        expect(Buffer.compare(await bytesOf(saved.unet), expected), `interrupted at epoch ${epoch + 1}, ${batch === 'validation' ? 'during validation' : `batch ${batch}`}`).toBe(0);
         saved.unet.dispose();
       }
       expect(tf.memory().numTensors).toBeLessThan(200);

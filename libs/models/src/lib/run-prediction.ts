@@ -109,7 +109,7 @@ export async function resolveCheckpoint(model: string): Promise<string> {
   // An ONNX file from elsewhere is refused by readOnnxExport (no medseg-model.json); a medseg export names its run.
   if (model.endsWith('.onnx') || (await pathExists(join(model, 'model.onnx')))) {
     const { description } = await readOnnxExport(model);
-    throw new ModelOptionsError(`an ONNX export; predict takes the run it came from (${description.provenance.members.map((m) => m.checkpoint).join(', ')}) with --engine onnx`, { path: model });
+    throw new ModelOptionsError(`an ONNX export; predict takes the run it came from (${description.members.map((m) => m.checkpoint).join(', ')}) with --engine onnx`, { path: model });
   }
   throw new ModelLoadError('not a training run or checkpoint folder (no best/, last/ or state.json)', { path: model });
 }

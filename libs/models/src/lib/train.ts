@@ -27,6 +27,8 @@ export type { EpochMetrics, TrainSettings, TrainState } from './train-settings.j
 
 export type TrainEvent =
   | { type: 'batch'; epoch: number; epochs: number; batch: number; batches: number; loss: number }
+  /** After an epoch's last batch, before BN recalibration and validation (an abort now is seen when the epoch ends). */
+  | { type: 'validation'; epoch: number; epochs: number }
   | ({ type: 'epoch'; epochs: number; improved: boolean } & EpochMetrics)
   | { type: 'interrupted'; epoch: number; batch: number };
 
@@ -290,6 +292,7 @@ export async function trainUnet(options: TrainOptions): Promise<TrainResult> {
           return { state, interrupted: true };
         }
       }
+      options.onEvent?.({ type: 'validation', epoch, epochs: settings.epochs });
       const recalibration = settings.batchNormRecalibration ?? 0;
       if (recalibration > 0) {
         // The same subset every epoch, so a resumed run recalibrates exactly as the uninterrupted one.

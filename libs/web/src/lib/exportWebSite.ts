@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { readFile, readdir, rename, rm, mkdir, writeFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type NormalizationSpec, pathExists, readDatasetManifest } from '@medseg/data';
-import { checkpointFolder, type TrainSettings, type UnetConfig, wasmBinaryFolder } from '@medseg/models';
+import { pathExists, readDatasetManifest } from '@medseg/data';
+import { checkpointFolder, describeMedsegModel, type MedsegModel, medsegModelFile, medsegModelJson, readRunRecord, sha256, type TrainSettings, type UnetConfig, wasmBinaryFolder } from '@medseg/models';
 import { bundlePage } from './bundlePage.js';
 import { WebExportError } from './errors.js';
 import { pageHtml } from './pageHtml.js';
-import type { MedsegModelManifest, WebModelMember } from './webModelManifest.js';
+import type { WebModelMember } from './webModelMember.js';
 
 export interface ExportWebSiteOptions {
   /** Training runs (best/, else last/) or checkpoint folders; several make an ensemble. */
@@ -26,7 +25,7 @@ export interface ExportWebSiteResult {
   readonly totalBytes: number;
   readonly bundleBytes: number;
   readonly modelBytes: number;
-  readonly manifest: MedsegModelManifest;
+  readonly manifest: MedsegModel;
 }
 
 interface CheckpointMeta {
@@ -129,35 +128,14 @@ export async function exportWebSite(options: ExportWebSiteOptions): Promise<Expo
     if ((m.meta.config.contextSlices ?? 0) !== (first.meta.config.contextSlices ?? 0)) throw new WebExportError(`context slices differ from ${folders[0]}'s`, { path: folders[i] });
   }
   const settings = first.meta.training;
-  const classes = settings?.dataset?.classes ?? ['background', ...Array.from({ length: first.meta.config.classes }, (_, i) => (first.meta.config.classes === 1 ? 'foreground' : `class ${i + 1}`))];
-  const modality = options.modality ?? (await datasetModality(settings));
-  const normalization = settings?.dataset?.normalization as NormalizationSpec | undefined;
-  const manifest: MedsegModelManifest = {
-    format: 'medseg-model',
-    version: 1,
-    task: 'segmentation',
-    classes,
-    threshold: options.threshold ?? 0.5,
-    preprocessing: {
-      ...(modality === undefined ? {} : { modality }),
-      ...(normalization === undefined ? {} : { normalization }),
-      inputSize: first.meta.config.inputSize,
-      contextSlices: first.meta.config.contextSlices ?? 0,
-      resize: 'bilinear',
-    },
-    members: members.map((_, i) => `model/${i}/model.json`),
-    provenance: {
-      exporter: 'medseg 0.1.0 export --format web',
-      checkpoints: members.map((m, i) => ({
-        path: folders[i]!,
-        backbone: m.meta.config.backbone,
-        weightsSha256: createHash('sha256').update(m.weights).digest('hex'),
-        ...(m.meta.training?.epochs === undefined ? {} : { epochs: m.meta.training.epochs }),
-        ...(m.meta.training?.seed === undefined ? {} : { seed: m.meta.training.seed }),
-        ...(m.meta.training?.dataset?.path === undefined ? {} : { dataset: m.meta.training.dataset.path }),
-      })),
-    },
-  };
+  const runs = await Promise.all(folders.map((folder) => readRunRecord(folder)));
+  const modality = options.modality ?? runs[0]!.dataset.modality ?? (await datasetModality(settings));
+  const base = describeMedsegModel(
+    members.map((m, i) => ({ checkpoint: folders[i]!, weightsSha256: sha256(m.weights), run: runs[i]! })),
+    { format: 'web', ...(options.threshold === undefined ? {} : { threshold: options.threshold }), ...(modality === undefined ? {} : { modality }) },
+  );
+  const manifest: MedsegModel = { ...base, web: { members: members.map((_, i) => `model/${i}/model.json`) } };
+  const manifestJson = medsegModelJson(manifest, join(out, medsegModelFile));
   const bundle = await bundlePage();
   const tmp = join(dirname(out), `.${basename(out)}.tmp-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
@@ -165,7 +143,7 @@ export async function exportWebSite(options: ExportWebSiteOptions): Promise<Expo
     await mkdir(tmp, { recursive: true });
     await writeFile(join(tmp, 'index.html'), pageHtml);
     await writeFile(join(tmp, 'medseg-web.js'), bundle);
-    await writeFile(join(tmp, 'medseg-model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFile(join(tmp, medsegModelFile), manifestJson);
     for (const [i, m] of members.entries()) {
       await mkdir(join(tmp, 'model', String(i)), { recursive: true });
       await writeFile(join(tmp, 'model', String(i), 'model.json'), `${JSON.stringify(m.member)}\n`);

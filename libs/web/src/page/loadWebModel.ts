@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { buildUnet, type Unet } from '@medseg/models';
-import type { MedsegModelManifest, WebModelMember } from '../lib/webModelManifest.js';
+import { buildUnet, type MedsegModel, medsegModelFile, type Unet, validateMedsegModel } from '@medseg/models';
+import type { WebModelMember } from '../lib/webModelMember.js';
 
 export interface WebModel {
-  readonly manifest: MedsegModelManifest;
+  readonly manifest: MedsegModel & { readonly web: NonNullable<MedsegModel['web']> };
   readonly unets: readonly Unet[];
 }
 
@@ -33,11 +33,10 @@ function setWeightsByName(model: tf.LayersModel, values: tf.NamedTensorMap, sour
  * set into a U-Net rebuilt from its config (no encoder download: every weight comes from the site).
  */
 export async function loadWebModel(base: URL): Promise<WebModel> {
-  const manifest = (await (await fetchOk(new URL('medseg-model.json', base))).json()) as MedsegModelManifest;
-  if (manifest.format !== 'medseg-model') throw new Error('medseg-model.json: not a medseg model description');
+  const manifest = validateMedsegModel(await (await fetchOk(new URL(medsegModelFile, base))).json(), medsegModelFile, 'web') as WebModel['manifest'];
   const unets: Unet[] = [];
   try {
-    for (const path of manifest.members) {
+    for (const path of manifest.web.members) {
       const url = new URL(path, base);
       const member = (await (await fetchOk(url)).json()) as WebModelMember;
       const group = member.weightsManifest[0]!;

@@ -1,5 +1,6 @@
 import '../browser/installGlobals.js';
 import { clearVirtualFiles, putVirtualFile } from '../browser/virtualFs.js';
+import { medsegModelLabels } from '@medseg/models';
 import { loadWebModel, type WebModel } from './loadWebModel.js';
 import { type PageBackend, pageBackends, pickBackend } from './pickBackend.js';
 import { automaticWindow, renderSlice } from './renderSlice.js';
@@ -167,7 +168,7 @@ async function start(): Promise<void> {
   const config = model.unets[0]!.config;
   $('model').textContent =
     `${manifest.members.length > 1 ? `ensemble of ${manifest.members.length} ` : ''}${config.backbone} U-Net, ${config.inputSize} px, ` +
-    `classes: ${manifest.classes.slice(1).join(', ')}; ${manifest.preprocessing.modality ?? 'any'} series; backend ${backend}` +
+    `classes: ${medsegModelLabels(manifest).slice(1).join(', ')}; ${manifest.preprocessing.modality ?? 'any'} series; backend ${backend}` +
     (chosen.tried.length > 0 ? ` (${chosen.tried.join('; ')})` : '');
   for (const id of ['folder', 'files']) {
     const input = $<HTMLInputElement>(id);

@@ -14,7 +14,7 @@ import {
   writeNifti,
 } from '@medseg/data';
 import { clearVirtualFiles, readVirtualFile } from '../browser/virtualFs.js';
-import { predictVolume } from '@medseg/models';
+import { medsegModelLabels, predictVolume } from '@medseg/models';
 import type { WebModel } from './loadWebModel.js';
 
 /** What went wrong, for the page to show: the file at fault and the problem. */
@@ -70,9 +70,9 @@ function countForeground(labels: Uint8Array): number {
  * is predicted a batch of slices at a time to report progress; a 2.5D one gets the whole volume at once.
  */
 async function predictWithProgress(model: WebModel, image: Volume<Float32Array>, progress: Progress): Promise<Volume<Uint8Array>> {
-  const options = { batchSize: 8, threshold: model.manifest.threshold, tta: false, largestComponent: false };
+  const options = { batchSize: 8, threshold: model.manifest.postprocessing.threshold, tta: false, largestComponent: false };
   const [w, h, d] = image.shape;
-  if (model.manifest.preprocessing.contextSlices !== 0) {
+  if (model.manifest.input.contextSlices !== 0) {
     progress('segmenting', 0, d);
     const labels = await predictVolume([...model.unets], image, options);
     progress('segmenting', d, d);
@@ -115,7 +115,7 @@ function volumeMl(labels: Volume<Uint8Array>, voxels: number): number {
  */
 export async function segmentStudy(model: WebModel, root: string, niftiPath: string | undefined, progress: Progress): Promise<SegmentedSeries> {
   const { manifest } = model;
-  const classes = manifest.classes;
+  const classes = medsegModelLabels(manifest);
   const config = model.unets[0]!.config;
   if (niftiPath !== undefined) {
     progress('reading NIfTI', 0, 1);
@@ -130,7 +130,7 @@ export async function segmentStudy(model: WebModel, root: string, niftiPath: str
   }
   progress('reading DICOM', 0, 1);
   const scan = await scanDicomTree(root);
-  const info = chooseSeries(scan.series, manifest.preprocessing.modality, scan.skipped);
+  const info = chooseSeries(scan.series, manifest.preprocessing.modality ?? undefined, scan.skipped);
   progress('decoding', 0, info.files.length);
   let series: DicomSeriesVolume;
   try {

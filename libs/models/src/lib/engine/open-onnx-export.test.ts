@@ -26,9 +26,13 @@ describe('exportOnnx + openOnnxExport', () => {
     const state = { epoch: 1, batch: 0, lossSum: 0, lossCount: 0, history: [], best: null, epochsSinceBest: 0, rng: [1, 2, 3, 4, 5] as const, stopped: null, elapsedSeconds: 0 };
     await saveCheckpoint(join(work, 'run', 'best'), { unet, optimizers: {}, state, training });
     const result = await exportOnnx({ models: [join(work, 'run')], out: join(work, 'export') });
-    expect(result.description.classes).toEqual(['background', 'tumour']);
+    // A checkpoint from before run.json: its record is migrated from config.json, the class keys are the labels.
+    expect(result.description.classes.map((c) => [c.key, c.label])).toEqual([['background', 'background'], ['tumour', 'tumour']]);
     expect(result.description.preprocessing.normalization).toEqual(training.dataset!.normalization);
-    expect(result.description.model.sha256).toBe(sha256(readFileSync(result.files.model)));
+    expect(result.description.onnx!.sha256).toBe(sha256(readFileSync(result.files.model)));
+    expect(result.description.onnx!.inputShape).toEqual(['batch', 64, 64, 1]);
+    expect(result.description.members[0]!.weightsSha256).toBe(sha256(readFileSync(join(work, 'run', 'best', 'weights.bin'))));
+    expect(result.description.members[0]!.run.migratedFrom).toBe(join(work, 'run', 'best', 'config.json'));
 
     const { engine, description } = await openOnnxExport(join(work, 'export'));
     expect(description.network).toEqual(unet.config);
@@ -53,17 +57,20 @@ describe('exportOnnx + openOnnxExport', () => {
     await expect(openOnnxExport(foreign)).rejects.toThrow(ModelLoadError);
     await expect(openOnnxExport(join(foreign, 'model.onnx'))).rejects.toThrow(`${join(foreign, 'model.onnx')}: no medseg-model.json beside the ONNX model`);
 
-    const description = JSON.parse(readFileSync(join(work, 'export', 'medseg-model.json'), 'utf8')) as { model: { sha256: string } };
+    const description = JSON.parse(readFileSync(join(work, 'export', 'medseg-model.json'), 'utf8')) as { onnx: { sha256: string } };
     const changed = join(work, 'changed');
     await mkdir(changed);
     writeFileSync(join(changed, 'medseg-model.json'), JSON.stringify(description));
     writeFileSync(join(changed, 'model.onnx'), readFileSync(join(work, 'export', 'model.onnx')).subarray(0, 4096));
     await expect(openOnnxExport(changed)).rejects.toThrow(`${join(changed, 'model.onnx')}: corrupt or replaced`);
+    // The version-1 record of earlier exports (model.file at the top) is refused with what to do.
+    writeFileSync(join(changed, 'medseg-model.json'), JSON.stringify({ ...description, version: 1 }));
+    await expect(openOnnxExport(changed)).rejects.toThrow(`${join(changed, 'medseg-model.json')}: medseg-model.json field 'version' must be 2 (re-export the model with this medseg)`);
 
     // Bytes that match their checksum but are no ONNX model: ONNX Runtime's refusal, with the file named.
     const garbage = Buffer.from('this is not a protobuf ModelProto at all');
     writeFileSync(join(changed, 'model.onnx'), garbage);
-    writeFileSync(join(changed, 'medseg-model.json'), JSON.stringify({ ...description, model: { ...description.model, sha256: sha256(garbage) } }));
+    writeFileSync(join(changed, 'medseg-model.json'), JSON.stringify({ ...description, onnx: { ...description.onnx, sha256: sha256(garbage) } }));
     const failure = openOnnxExport(changed);
     await expect(failure).rejects.toThrow(ModelLoadError);
     await expect(openOnnxExport(changed)).rejects.toThrow(`${join(changed, 'model.onnx')}: ONNX Runtime cannot load this model`);

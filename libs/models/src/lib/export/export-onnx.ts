@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { pathExists, writeFileAtomic } from '@medseg/data';
 import { type CheckpointContents, checkpointFolder, loadCheckpoint } from '../checkpoint.js';
 import { ModelExportError, ModelLoadError } from '../errors.js';
-import { type ExportedMember, describeOnnxExport, type MedsegModelDescription, medsegModelFile, onnxModelFile } from './medseg-model.js';
+import { readRunRecord } from '../run-record.js';
+import { describeMedsegModel, type MedsegModel, type MedsegModelMember, medsegModelFile, medsegModelJson, onnxModelFile, onnxPart, sha256 } from './medseg-model.js';
 import { unetOnnxGraph } from './onnx-graph.js';
 import { encodeOnnxModel } from './write-onnx.js';
 
@@ -16,11 +17,11 @@ export async function resolveRunCheckpoint(model: string): Promise<string> {
   throw new ModelLoadError('not a training run or checkpoint folder (no best/, last/ or state.json)', { path: model });
 }
 
-async function runRecord(checkpoint: string): Promise<unknown> {
-  for (const file of [join(checkpoint, '..', 'run.json'), join(checkpoint, 'run.json')]) {
-    if (await pathExists(file)) return JSON.parse(await readFile(file, 'utf8')) as unknown;
-  }
-  return undefined;
+/** A member as the record names it: its checkpoint, its weights' sha256 and its run record. */
+async function exportedMember(checkpoint: string): Promise<MedsegModelMember> {
+  const folder = (await checkpointFolder(checkpoint)) ?? checkpoint;
+  const weights = await readFile(join(folder, 'weights.bin'));
+  return { checkpoint, weightsSha256: sha256(weights), run: await readRunRecord(checkpoint) };
 }
 
 export interface ExportOnnxOptions {
@@ -34,25 +35,19 @@ export interface ExportOnnxOptions {
 
 export interface ExportOnnxResult {
   files: { model: string; description: string };
-  description: MedsegModelDescription;
+  description: MedsegModel;
   bytes: number;
 }
 
 /** The ONNX bytes and description of already loaded checkpoints (what `medseg export` and `predict --engine onnx` share). */
-export function onnxExportOf(members: readonly { checkpoint: string; contents: CheckpointContents; run?: unknown }[], options: { threshold?: number } = {}): { model: Uint8Array; description: MedsegModelDescription } {
+export function onnxExportOf(members: readonly { checkpoint: string; contents: CheckpointContents }[]): { model: Uint8Array } {
   const where = members.map((m) => m.checkpoint).join(' + ');
   const graph = unetOnnxGraph(
     members.map((m) => m.contents.unet),
     { where },
   );
-  const exported: ExportedMember[] = members.map((m) => ({
-    checkpoint: m.checkpoint,
-    config: m.contents.unet.config,
-    training: m.contents.training,
-    ...(m.run === undefined ? {} : { run: m.run }),
-  }));
   const model = encodeOnnxModel(graph, { metadata: { medseg_model: medsegModelFile }, docString: `medseg U-Net exported from ${where}` });
-  return { model, description: describeOnnxExport(exported, model, options) };
+  return { model };
 }
 
 /**
@@ -65,18 +60,22 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     throw new ModelExportError('output folder exists and is not empty (pass --overwrite to replace it)', { path: options.out });
   }
   const checkpoints = await Promise.all(options.models.map(resolveRunCheckpoint));
-  const members: { checkpoint: string; contents: CheckpointContents; run?: unknown }[] = [];
+  const members: { checkpoint: string; contents: CheckpointContents }[] = [];
+  const described: MedsegModelMember[] = [];
   try {
     for (const checkpoint of checkpoints) {
       const contents = await loadCheckpoint(checkpoint);
       for (const weights of Object.values(contents.optimizers)) for (const { tensor } of weights) tensor.dispose();
-      const run = await runRecord(checkpoint);
-      members.push({ checkpoint, contents, ...(run === undefined ? {} : { run }) });
+      members.push({ checkpoint, contents });
+      described.push(await exportedMember(checkpoint));
     }
-    const { model, description } = onnxExportOf(members, options.threshold === undefined ? {} : { threshold: options.threshold });
+    const { model } = onnxExportOf(members);
+    const base = describeMedsegModel(described, { format: 'onnx', ...(options.threshold === undefined ? {} : { threshold: options.threshold }) });
+    const description: MedsegModel = { ...base, onnx: onnxPart(base.network, members.length, model) };
     const files = { model: join(options.out, onnxModelFile), description: join(options.out, medsegModelFile) };
+    const json = medsegModelJson(description, files.description);
     await writeFileAtomic(files.model, model);
-    await writeFileAtomic(files.description, `${JSON.stringify(description, null, 2)}\n`);
+    await writeFileAtomic(files.description, json);
     return { files, description, bytes: model.byteLength };
   } finally {
     for (const m of members) m.contents.unet.dispose();
