@@ -13,6 +13,8 @@ export interface CliContext {
   readonly isTTY: boolean;
   /** The command line being run (`medseg` and its arguments), for run records; set by `run()`. */
   readonly argv?: readonly string[];
+  /** Where the running command's option got its value (commander's `getOptionValueSource`: 'cli', 'env', 'default', ...). */
+  readonly optionSource?: (name: string) => string | undefined;
 }
 
 export const ExitCode = { Ok: 0, Failure: 1, Usage: 2 } as const;

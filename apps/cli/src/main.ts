@@ -41,7 +41,7 @@ export async function run(argv: readonly string[], context: CliContext, modules:
       const maxVoxels = (program.opts()['maxVoxels'] as number | undefined) ?? maxVoxelsFromEnv(context.env['MEDSEG_MAX_VOXELS']);
       const previous = setResourceLimits({ maxVoxels, maxInflatedBytes: maxVoxels * (DEFAULT_MAX_INFLATED_BYTES / DEFAULT_MAX_VOXELS) });
       try {
-        exitCode = await module.run(positional, self.opts(), { ...context, argv: ['medseg', ...argv] });
+        exitCode = await module.run(positional, self.opts(), { ...context, argv: ['medseg', ...argv], optionSource: (name) => self.getOptionValueSource(name) });
       } finally {
         setResourceLimits(previous);
       }

@@ -120,8 +120,10 @@ export type { PlannedTrainSettings, SettingSource } from './lib/plan/planSetting
 export { applyPlan, plannedTrainSettings } from './lib/plan/planSettings.js';
 export type { PlansRecord } from './lib/plan/plansRecord.js';
 export { PLANS_FILE, PLANS_SCHEMA_VERSION, readPlans, validatePlans, writePlans } from './lib/plan/plansRecord.js';
-export type { PlanDatasetResult } from './lib/plan/planDataset.js';
-export { fingerprintDataset, planDataset, plansAreCurrent } from './lib/plan/planDataset.js';
+export type { EnsurePlansResult, PlanDatasetResult } from './lib/plan/planDataset.js';
+export { ensurePlans, fingerprintDataset, planDataset, plansAreCurrent } from './lib/plan/planDataset.js';
+export type { PlanIngestCheck } from './lib/plan/planIngestCheck.js';
+export { planIngestChecks } from './lib/plan/planIngestCheck.js';
 
 // -- augmentation --
 export type { BackgroundAugmenter } from './lib/augment/backgroundAugmenter.js';

@@ -65,11 +65,13 @@ export { parallelBatchGradients } from './lib/data-parallel/parallel-gradients.j
 // -- runners and run records --
 export type { RunTrainingEvent, RunTrainingModel, RunTrainingOptions, RunTrainingResult } from './lib/run-training.js';
 export { runTraining } from './lib/run-training.js';
+export type { ResolvedTrainSettings, TrainOptionValues } from './lib/resolve-train-settings.js';
+export { resolveTrainSettings } from './lib/resolve-train-settings.js';
 export type { PredictionRecord, PredictionSplit, RunPredictionEvent, RunPredictionOptions, RunPredictionResult } from './lib/run-prediction.js';
 export { checkDatasetAgainstRun, PREDICTIONS_FILE, resolveCheckpoint, runPrediction } from './lib/run-prediction.js';
 export type { PredictedCase } from './lib/prediction-outputs.js';
 export type { PredictionInput } from './lib/prediction-inputs.js';
-export type { RunClass, RunDataset, RunRecord } from './lib/run-record-schema.js';
+export type { RunClass, RunDataset, RunRecord, RunSettingsProvenance } from './lib/run-record-schema.js';
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION } from './lib/run-record-schema.js';
 export { buildRunRecord, migrateCheckpointRecord, readRunRecord, runClasses, validateRunRecord, writeRunRecord } from './lib/run-record.js';
 export { gitCommit } from './lib/git-commit.js';

@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { augmentPresets } from '@medseg/data';
+import { augmentPresets, ensurePlans, type EnsurePlansResult } from '@medseg/data';
 import {
   backbones,
   type BackendChoice,
@@ -8,10 +9,11 @@ import {
   contextSliceChoices,
   defaultBackboneName,
   defaultDecoderFilters,
-  type LossName,
   lossNames,
+  resolveTrainSettings,
   type RunTrainingEvent,
   runTraining,
+  type TrainOptionValues,
 } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { integer, positive } from '../options.js';
@@ -69,9 +71,10 @@ export const trainCommand: CommandModule = {
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
       .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
       .option('--init-from <run>', "start from a run's weights (its best/, else last/): a second phase with --unfreeze-from")
+      .option('--no-plan', "train on the built-in defaults below instead of the dataset's plans.json (by default the plan is used, made first if there is none or it is out of date; every flag given overrides its setting)")
       .option('--resume', 'continue the run in --out from its last checkpoint (after a kill or Ctrl-C)')
       .option('--overwrite', 'replace a run already in --out (the new one is trained beside it and swapped in)')
-      .option('--workers <n>', `${workersOptionHelp} [default: 1, or the run's own with --resume]`, integer(1))
+      .option('--workers <n>', `${workersOptionHelp} [default: the plan's, 1 with --no-plan, or the run's own with --resume]`, integer(1))
       .option('--json', 'machine-readable summary'),
   run: async (_args, options, context) => {
     const resume = options['resume'] === true;
@@ -119,6 +122,28 @@ export const trainCommand: CommandModule = {
         bar = undefined;
       }
     };
+    // A new run follows the dataset's plan (made now if missing or stale) unless --no-plan; a resumed run keeps its own settings.
+    let plans: EnsurePlansResult | undefined;
+    if (!resume && options['plan'] !== false) {
+      plans = await ensurePlans(at('dataset')!, { cores: availableParallelism() });
+      const made = { existing: 'using the plan', planned: 'no plans.json beside the manifest: planned the dataset first, wrote', replanned: 'plans.json was made from an older manifest: planned the dataset again, wrote' }[plans.action];
+      const e = plans.record.plan.estimate;
+      writeLine(context.stderr, `plan: ${made} ${plans.path} (estimate ${e.minutes} min for ${e.models} model(s); 'medseg plan' prints its reasons)`);
+    }
+    // A flag typed on the command line beats the plan; commander's defaults do not.
+    const given = (name: string) => {
+      if (context.optionSource === undefined) return options[name] !== undefined;
+      const source = context.optionSource(name);
+      return source === 'cli' || source === 'env';
+    };
+    const resolved = resolveTrainSettings(options as unknown as TrainOptionValues, given, plans);
+    if (plans !== undefined) {
+      const { sources } = resolved.provenance;
+      const from = (kind: string) => Object.keys(sources).filter((name) => sources[name] === kind);
+      writeLine(context.stderr, `plan: from the plan: ${from('plan').join(', ') || 'none'}; from flags: ${from('flag').join(', ') || 'none'}`);
+      for (const check of resolved.provenance.ingestChecks) if (!check.matches) writeLine(context.stderr, `warning: ${check.message}`);
+      for (const note of resolved.provenance.notes) writeLine(context.stderr, `note: ${note}`);
+    }
     let result;
     try {
       result = await runTraining(
@@ -128,27 +153,11 @@ export const trainCommand: CommandModule = {
           resume,
           overwrite: options['overwrite'] === true,
           initFrom: at('initFrom'),
-          model: {
-            encoder: options['encoder'] as string,
-            encoderWeights: options['encoderWeights'] as string,
-            decoderFilters: options['decoderFilters'] as number[],
-            inputSize: options['inputSize'] as number,
-            contextSlices: options['contextSlices'] as number,
-            unfreezeFrom: options['unfreezeFrom'] as string | undefined,
-          },
-          settings: {
-            epochs: options['epochs'] as number,
-            batchSize: options['batchSize'] as number,
-            learningRate: options['lr'] as number,
-            encoderLearningRate: options['lrEncoder'] as number,
-            loss: options['loss'] as LossName,
-            seed: options['seed'] as number,
-            patience: options['patience'] as number,
-            augment: options['augment'] as string,
-            batchNormRecalibration: options['bnRecalibration'] as number,
-          },
+          model: resolved.model,
+          settings: resolved.settings,
+          ...(resume ? {} : { provenance: resolved.provenance }),
           fold: options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: options['folds'] as number },
-          workers: options['workers'] as number | undefined,
+          workers: resume ? (options['workers'] as number | undefined) : resolved.workers,
           backend: options['backend'] as BackendChoice,
           weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
           commandLine: context.argv,

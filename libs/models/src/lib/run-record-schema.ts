@@ -1,4 +1,4 @@
-import type { CrossValidationFold, NormalizationSpec } from '@medseg/data';
+import type { CrossValidationFold, NormalizationSpec, PlanIngestCheck, SettingSource } from '@medseg/data';
 import type { TrainSettings } from './train-settings.js';
 import type { UnetConfig } from './unet.js';
 
@@ -26,6 +26,20 @@ export interface RunDataset {
   readonly classes: readonly RunClass[];
 }
 
+/**
+ * Where a run's settings came from: the dataset's plan (plans.json, by path and sha256 of its bytes), a flag, or
+ * the built-in default, per setting; and the plan's ingest-time settings checked against the dataset.
+ */
+export interface RunSettingsProvenance {
+  /** The plan used, or null with `--no-plan`. */
+  readonly plan: { readonly path: string; readonly sha256: string; readonly action: 'existing' | 'planned' | 'replanned' } | null;
+  readonly sources: Readonly<Record<string, SettingSource>>;
+  /** The plan's ingest-time settings (spacing, normalisation) against the dataset; empty without a plan. */
+  readonly ingestChecks: readonly PlanIngestCheck[];
+  /** Anything else the plan asked for that this run does not do (e.g. fold cross-validation). */
+  readonly notes: readonly string[];
+}
+
 /** The run record (`run.json` in a run folder, and inside each checkpoint's config.json). */
 export interface RunRecord {
   readonly format: 'medseg-run';
@@ -41,6 +55,8 @@ export interface RunRecord {
   readonly workers: number;
   readonly fold: CrossValidationFold | null;
   readonly dataset: RunDataset;
+  /** Where the settings came from (plan, flag, default); absent in runs from before plan-driven training. */
+  readonly settings?: RunSettingsProvenance;
   /** Set when the record was rebuilt from a checkpoint written before run.json existed. */
   readonly migratedFrom?: string;
 }

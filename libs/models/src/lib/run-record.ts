@@ -7,11 +7,11 @@ import { checkpointFolder, readCheckpointMeta } from './checkpoint.js';
 import { datasetCaseSplits } from './dataset-slices.js';
 import { ModelLoadError } from './errors.js';
 import { gitCommit } from './git-commit.js';
-import { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION, type RunClass, type RunRecord } from './run-record-schema.js';
+import { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION, type RunClass, type RunRecord, type RunSettingsProvenance } from './run-record-schema.js';
 import type { TrainSettings } from './train-settings.js';
 import type { UnetConfig } from './unet.js';
 
-export type { RunClass, RunDataset, RunRecord } from './run-record-schema.js';
+export type { RunClass, RunDataset, RunRecord, RunSettingsProvenance } from './run-record-schema.js';
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION } from './run-record-schema.js';
 
 export function sha256Hex(data: string | Uint8Array): string {
@@ -45,6 +45,7 @@ export interface BuildRunRecordOptions {
   readonly inputChannels: number;
   readonly commandLine?: readonly string[] | undefined;
   readonly backend: string;
+  readonly settings?: RunSettingsProvenance | undefined;
 }
 
 export async function buildRunRecord(options: BuildRunRecordOptions): Promise<RunRecord> {
@@ -74,6 +75,7 @@ export async function buildRunRecord(options: BuildRunRecordOptions): Promise<Ru
       inputChannels: options.inputChannels,
       classes: runClasses(manifest),
     },
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
   };
 }
 
@@ -99,6 +101,14 @@ export function validateRunRecord(value: unknown, path: string): RunRecord {
   if (typeof dataset['inputChannels'] !== 'number') fail('dataset.inputChannels', 'a number');
   for (const field of ['medsegVersion', 'commit', 'createdAt'] as const) if (value[field] !== null && typeof value[field] !== 'string') fail(field, 'a string or null');
   if (value['commandLine'] !== null && !Array.isArray(value['commandLine'])) fail('commandLine', 'a list or null');
+  const settings = value['settings'];
+  if (settings !== undefined) {
+    if (!isObject(settings)) fail('settings', 'an object');
+    const s = settings as Record<string, unknown>;
+    if (!isObject(s['sources'])) fail('settings.sources', 'an object');
+    if (s['plan'] !== null && !isObject(s['plan'])) fail('settings.plan', 'an object or null');
+    if (!Array.isArray(s['ingestChecks']) || !Array.isArray(s['notes'])) fail('settings.ingestChecks/notes', 'lists');
+  }
   return value as unknown as RunRecord;
 }
 

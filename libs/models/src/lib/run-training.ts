@@ -20,7 +20,7 @@ import { datasetCaseSplits, loadDatasetSlices } from './dataset-slices.js';
 import type { ResolveEncoderWeightsOptions } from './encoder-weights.js';
 import { ModelOptionsError } from './errors.js';
 import { buildRunRecord, readRunRecord, writeRunRecord } from './run-record.js';
-import type { RunRecord } from './run-record-schema.js';
+import type { RunRecord, RunSettingsProvenance } from './run-record-schema.js';
 import { intensityRange } from './slice-set.js';
 import { type TrainEvent, trainUnet } from './train.js';
 import type { TrainSettings, TrainState } from './train-settings.js';
@@ -57,6 +57,8 @@ export interface RunTrainingOptions {
   readonly workers?: number | undefined;
   readonly backend?: BackendChoice;
   readonly weightsOptions?: ResolveEncoderWeightsOptions;
+  /** Where the settings came from (plan, flags, defaults), for the run record; see `resolveTrainSettings`. */
+  readonly provenance?: RunSettingsProvenance | undefined;
   /** The command line that started the run, for the run record. */
   readonly commandLine?: readonly string[] | undefined;
   /** Aborting saves last/ at the current batch and returns with `interrupted: true`. */
@@ -199,6 +201,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
     inputChannels: unetInputChannels(unet.config),
     commandLine: options.commandLine,
     backend: backend.name,
+    settings: options.provenance,
   });
   // A resumed run keeps the record of how it started, and notes each resume's command line.
   const record: RunRecord = previous === undefined || previous.migratedFrom !== undefined ? fresh : { ...previous, training: settings, workers: replicas.workers };

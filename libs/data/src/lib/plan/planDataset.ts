@@ -6,7 +6,7 @@ import { MANIFEST_FILE, readDatasetCase, readDatasetManifest } from '../dataset/
 import { type DatasetFingerprint, datasetFingerprint, hasRawIntensities } from './datasetFingerprint.js';
 import { type CaseIntensities, summarizeIntensities } from './intensitySummary.js';
 import { type PlanOptions, planTraining } from './planTraining.js';
-import { PLANS_SCHEMA_VERSION, type PlansRecord, plansOptions, writePlans } from './plansRecord.js';
+import { PLANS_FILE, PLANS_SCHEMA_VERSION, type PlansRecord, plansOptions, readPlans, writePlans } from './plansRecord.js';
 
 /**
  * The fingerprint of a dataset folder. Datasets ingested before medseg recorded raw intensities are
@@ -52,4 +52,31 @@ export async function planDataset(folder: string, options: PlanOptions = {}): Pr
   };
   const path = await writePlans(folder, record);
   return { record, path };
+}
+
+export interface EnsurePlansResult extends PlanDatasetResult {
+  /** `existing`: a current plans.json was read; `planned`: there was none; `replanned`: it was out of date. */
+  readonly action: 'existing' | 'planned' | 'replanned';
+  /** sha256 of plans.json's bytes as used. */
+  readonly sha256: string;
+}
+
+/**
+ * The dataset's current plan: `plans.json` beside the manifest when it was made from the manifest as it is now,
+ * else a new plan (written there) made with `options`. What `medseg train` does before it trains.
+ */
+export async function ensurePlans(folder: string, options: PlanOptions = {}): Promise<EnsurePlansResult> {
+  const path = join(folder, PLANS_FILE);
+  const existing = await readPlans(folder);
+  let record: PlansRecord;
+  let action: EnsurePlansResult['action'];
+  if (existing !== undefined && (await plansAreCurrent(folder, existing))) {
+    record = existing;
+    action = 'existing';
+  } else {
+    record = (await planDataset(folder, options)).record;
+    action = existing === undefined ? 'planned' : 'replanned';
+  }
+  const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
+  return { record, path, action, sha256 };
 }

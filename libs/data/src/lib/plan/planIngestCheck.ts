@@ -1,0 +1,65 @@
+import type { PlansRecord } from './plansRecord.js';
+
+/** One ingest-time setting of a plan, against what the dataset holds (train cannot change these). */
+export interface PlanIngestCheck {
+  readonly setting: 'spacing' | 'normalize';
+  readonly planned: string;
+  readonly dataset: string;
+  readonly matches: boolean;
+  /** What to do about a mismatch (or that there is nothing to do). */
+  readonly message: string;
+}
+
+/** Whether a stored normalisation spec (JSON) is the one a `--normalize` text asks for. */
+function sameNormalization(storedJson: string, text: string): boolean {
+  let stored: Record<string, unknown>;
+  try {
+    stored = JSON.parse(storedJson) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  const [kind, argument = ''] = text.split(':', 2);
+  const numbers = argument.split(',').map(Number);
+  if (stored['kind'] !== kind) return false;
+  if (kind === 'percentile' || kind === 'zscore') return stored['lower'] === numbers[0] && stored['upper'] === numbers[1];
+  if (kind === 'ct') return stored['low'] === numbers[0] && stored['high'] === numbers[1] && stored['mean'] === numbers[2] && stored['std'] === numbers[3];
+  return true;
+}
+
+const mm = (x: number) => Number(x.toFixed(4));
+
+/**
+ * Checks the plan's ingest-time settings (in-plane spacing, normalisation) against the dataset as fingerprinted
+ * (pure; the plan must be current). Spacing matches when every stored slice is within 1% of the planned spacing;
+ * normalisation when every case was normalised as planned (`auto` accepts whatever ingest chose).
+ */
+export function planIngestChecks(record: PlansRecord): PlanIngestCheck[] {
+  const { plan, fingerprint } = record;
+  const spacing = plan.ingest.spacing.value;
+  const stored = fingerprint.stored.spacingX;
+  const spacingMatches = Math.abs(stored.min - spacing) <= 0.01 * spacing && Math.abs(stored.max - spacing) <= 0.01 * spacing;
+  const storedSpacing = stored.min === stored.max ? `${mm(stored.min)} mm` : `${mm(stored.min)}-${mm(stored.max)} mm (median ${mm(stored.median)})`;
+  const normalize = plan.ingest.normalize.value;
+  const norms = fingerprint.stored.normalization;
+  const normalizeMatches = normalize === 'auto' || (norms.length === 1 && sameNormalization(norms[0]!, normalize));
+  return [
+    {
+      setting: 'spacing',
+      planned: `${spacing} mm`,
+      dataset: storedSpacing,
+      matches: spacingMatches,
+      message: spacingMatches
+        ? `in-plane spacing ${spacing} mm, as planned`
+        : `the plan's in-plane spacing is ${spacing} mm but the dataset was ingested at ${storedSpacing}; train resizes each slice whole to the input size, so it cannot apply it (ingest again with --spacing ${spacing} to follow the plan)`,
+    },
+    {
+      setting: 'normalize',
+      planned: normalize,
+      dataset: norms.join(', '),
+      matches: normalizeMatches,
+      message: normalizeMatches
+        ? `normalisation ${normalize}, as planned`
+        : `the plan's normalisation is ${normalize} but the dataset was ingested with ${norms.join(', ')}; train cannot apply it (ingest again with --normalize ${normalize} to follow the plan)`,
+    },
+  ];
+}

@@ -1,0 +1,70 @@
+import { applyPlan, type EnsurePlansResult, plannedTrainSettings, planIngestChecks } from '@medseg/data';
+import type { LossName } from './losses.js';
+import type { RunSettingsProvenance } from './run-record-schema.js';
+import type { RunTrainingModel, RunTrainingOptions } from './run-training.js';
+
+/** A `medseg train` command's option values, keyed as its options are (camelCase of the flags), defaults filled in. */
+export interface TrainOptionValues {
+  readonly encoder: string;
+  readonly encoderWeights: string;
+  readonly decoderFilters: readonly number[];
+  readonly inputSize: number;
+  readonly contextSlices: number;
+  readonly unfreezeFrom?: string | undefined;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly lrEncoder: number;
+  readonly loss: string;
+  readonly seed: number;
+  readonly patience: number;
+  readonly augment: string;
+  readonly bnRecalibration: number;
+  readonly workers?: number | undefined;
+  /** `--fold`: the run validates on a fold, whatever the plan's validation. */
+  readonly fold?: number | undefined;
+}
+
+export interface ResolvedTrainSettings {
+  readonly model: RunTrainingModel;
+  readonly settings: RunTrainingOptions['settings'];
+  readonly workers: number | undefined;
+  readonly provenance: RunSettingsProvenance;
+}
+
+/**
+ * The settings of a new run (pure): each planned setting from its flag when `given(name)` (the user typed it),
+ * else from the plan when there is one, else the option's default; the provenance says which, names the plan,
+ * and carries the plan's ingest-time settings checked against the dataset and what else the run does not follow.
+ */
+export function resolveTrainSettings(values: TrainOptionValues, given: (name: string) => boolean, plans: EnsurePlansResult | undefined): ResolvedTrainSettings {
+  const { options: o, sources } = applyPlan({ ...values }, plans === undefined ? undefined : plannedTrainSettings(plans.record.plan), given);
+  const notes: string[] = [];
+  const validation = plans?.record.plan.train.validation.value;
+  if (validation?.kind === 'folds' && values.fold === undefined) {
+    notes.push(
+      `the plan validates by ${validation.folds}-fold cross-validation (${plans!.record.plan.train.validation.reason}); this run trains one model on the dataset's train/val split: train each fold with --fold k --folds ${validation.folds} to follow it`,
+    );
+  }
+  return {
+    model: { encoder: o.encoder, encoderWeights: o.encoderWeights, decoderFilters: [...o.decoderFilters], inputSize: o.inputSize, contextSlices: o.contextSlices, unfreezeFrom: o.unfreezeFrom },
+    settings: {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.lr,
+      encoderLearningRate: o.lrEncoder,
+      loss: o.loss as LossName,
+      seed: o.seed,
+      patience: o.patience,
+      augment: o.augment,
+      batchNormRecalibration: o.bnRecalibration,
+    },
+    workers: o.workers,
+    provenance: {
+      plan: plans === undefined ? null : { path: plans.path, sha256: plans.sha256, action: plans.action },
+      sources,
+      ingestChecks: plans === undefined ? [] : planIngestChecks(plans.record),
+      notes,
+    },
+  };
+}
