@@ -276,7 +276,7 @@ describe('medseg predict --dicomweb', () => {
     const dataset = join(work, 'ds');
     const ingest = await medseg(['ingest', '--images', stsSubset(patients), '--roi', 'GTV*', '--out', dataset, '--val', '0', '--val-patients', patients[1]!]);
     expect(ingest.status, ingest.stderr).toBe(0);
-    const train = await medseg(['train', '--dataset', dataset, '--out', run, '--epochs', '1', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', weights]);
+    const train = await medseg(['train', '--dataset', dataset, '--out', run, '--no-plan', '--epochs', '1', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', weights]);
     expect(train.status, train.stderr).toBe(0);
     const predicted = await medseg(['predict', ...predictArgs, '--input', stsSubset(patients, ['image']), '--out', local]);
     expect(predicted.status, predicted.stderr).toBe(0);

@@ -53,7 +53,7 @@ describe('MobileNet v2 end to end', () => {
     const ingest = medseg(['ingest', '--images', phantom, '--out', dataset, '--val', '0', '--val-patients', 'PHANTOM_003']);
     expect(ingest.status, ingest.err).toBe(0);
     const run = join(work, 'run');
-    const train = medseg(['train', '--dataset', dataset, '--out', run, '--encoder', 'mobilenet_v2_1.0', '--weights-dir', weightsDir, '--epochs', '1',
+    const train = medseg(['train', '--dataset', dataset, '--out', run, '--encoder', 'mobilenet_v2_1.0', '--weights-dir', weightsDir, '--no-plan', '--epochs', '1',
       '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--json']);
     expect(train.status, train.err).toBe(0);
     const summary = JSON.parse(train.out) as { config: { backbone: string; encoderWeights: string }; epochs: number };

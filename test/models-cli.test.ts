@@ -13,7 +13,7 @@ const images = join(work, 'images');
 const dataset = join(work, 'dataset');
 const runDir = join(work, 'run');
 const weights = sharedPath('weights/mobilenet_v1_0.25_224');
-const small = ['--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', weights];
+const small = ['--no-plan', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', weights];
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const bin = join(repoRoot, 'apps/cli/bin/medseg.js');

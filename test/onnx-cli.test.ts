@@ -14,7 +14,7 @@ const images = join(work, 'images');
 const dataset = join(work, 'dataset');
 const runDir = join(work, 'run');
 const patients = ['STS_001', 'STS_002', 'STS_003'];
-const small = ['--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')];
+const small = ['--no-plan', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')];
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const bin = join(repoRoot, 'apps/cli/bin/medseg.js');

@@ -98,7 +98,7 @@ describe('STS end to end through the real CLI', () => {
     const dataset = join(work, 'ds');
     const ingest = runMedseg(['ingest', '--images', images, '--roi', 'GTV*', '--out', dataset, '--val', '0', '--val-patients', 'STS_003']);
     expect(ingest.status, ingest.stderr).toBe(0);
-    const train = runMedseg(['train', '--dataset', dataset, '--out', join(work, 'run'), '--encoder-weights', weights, '--epochs', '3', '--input-size', '64',
+    const train = runMedseg(['train', '--dataset', dataset, '--out', join(work, 'run'), '--no-plan', '--encoder-weights', weights, '--epochs', '3', '--input-size', '64',
       '--decoder-filters', '32-16-16-8-8', '--batch-size', '16', '--lr', '0.003', '--augment', 'light', '--backend', 'wasm']);
     expect(train.status, train.stderr).toBe(0);
     const predictions = join(work, 'pred');

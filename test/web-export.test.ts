@@ -44,7 +44,7 @@ beforeAll(async () => {
   expect(mpeg.status, mpeg.stderr).toBe(0);
   const steps = [
     ['ingest', '--images', 'images', '--out', 'ds', '--roi', 'GTV*', '--val', '0', '--val-patients', 'STS_002'],
-    ['train', '--dataset', 'ds', '--out', 'run', '--epochs', '3', '--lr', '0.01', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')],
+    ['train', '--dataset', 'ds', '--out', 'run', '--no-plan', '--epochs', '3', '--lr', '0.01', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')],
     ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--json'],
     // The references, in one run: the STS series, a multi-frame file and one image of the 9-syntax set.
     ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm'],

@@ -65,7 +65,7 @@ export { parallelBatchGradients } from './lib/data-parallel/parallel-gradients.j
 // -- runners and run records --
 export type { RunTrainingEvent, RunTrainingModel, RunTrainingOptions, RunTrainingResult } from './lib/run-training.js';
 export { runTraining } from './lib/run-training.js';
-export type { ResolvedTrainSettings, TrainOptionValues } from './lib/resolve-train-settings.js';
+export type { ResolvedTrainSettings, TrainOptionValues, TrainPlanRequest } from './lib/resolve-train-settings.js';
 export { resolveTrainSettings } from './lib/resolve-train-settings.js';
 export type { PredictionRecord, PredictionSplit, RunPredictionEvent, RunPredictionOptions, RunPredictionResult } from './lib/run-prediction.js';
 export { checkDatasetAgainstRun, PREDICTIONS_FILE, resolveCheckpoint, runPrediction } from './lib/run-prediction.js';

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { augmentPresets, ensurePlans, type EnsurePlansResult } from '@medseg/data';
+import { augmentPresets, type EnsurePlansResult } from '@medseg/data';
 import {
   backbones,
   type BackendChoice,
@@ -11,13 +11,14 @@ import {
   defaultDecoderFilters,
   lossNames,
   resolveTrainSettings,
+  type RunSettingsProvenance,
   type RunTrainingEvent,
   runTraining,
   type TrainOptionValues,
 } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { integer, positive } from '../options.js';
-import { ExitCode, writeLine } from '../context.js';
+import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createProgress, type Progress } from '../progress.js';
 import { workersOptionHelp } from '../replicas.js';
@@ -40,6 +41,19 @@ function filterList(value: string): number[] {
     throw new InvalidArgumentError(`expected 5 positive integers, deepest stage first (e.g. 256-128-64-32-16), got '${value}'`);
   }
   return list;
+}
+
+/** Says on stderr which plan the run follows (made now or read), what came from it and from flags, and what it cannot apply. */
+function reportSettings(plans: EnsurePlansResult | undefined, provenance: RunSettingsProvenance, context: CliContext): void {
+  if (plans === undefined) return;
+  const made = { existing: 'using the plan', planned: 'no plans.json beside the manifest: planned the dataset first, wrote', replanned: 'plans.json was made from an older manifest: planned the dataset again, wrote' }[plans.action];
+  const e = plans.record.plan.estimate;
+  writeLine(context.stderr, `plan: ${made} ${plans.path} (estimate ${e.minutes} min for ${e.models} model(s); 'medseg plan' prints its reasons)`);
+  const { sources } = provenance;
+  const from = (kind: string) => Object.keys(sources).filter((name) => sources[name] === kind);
+  writeLine(context.stderr, `plan: from the plan: ${from('plan').join(', ') || 'none'}; from flags: ${from('flag').join(', ') || 'none'}`);
+  for (const check of provenance.ingestChecks) if (check.warn) writeLine(context.stderr, `warning: ${check.message}`);
+  for (const note of provenance.notes) writeLine(context.stderr, `note: ${note}`);
 }
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
@@ -102,6 +116,7 @@ export const trainCommand: CommandModule = {
       } else if (event.type === 'resume') writeLine(context.stderr, `resuming ${out} at epoch ${event.epoch + 1}`);
       else if (event.type === 'init-from') writeLine(context.stderr, `initialised from ${event.run}`);
       else if (event.type === 'note') writeLine(context.stderr, event.message);
+      else if (event.type === 'settings') reportSettings(event.plans, event.provenance, context);
       else if (event.type === 'data') {
         const foldNote = event.fold === undefined ? '' : `, fold ${event.fold.fold} of ${event.fold.folds} (validating ${event.valCases.join(', ')})`;
         writeLine(context.stderr, `data: ${event.trainSlices} training slices (${event.trainCases} cases), ${event.valSlices} validation slices (${event.valCases.length} cases)${foldNote}`);
@@ -122,28 +137,14 @@ export const trainCommand: CommandModule = {
         bar = undefined;
       }
     };
-    // A new run follows the dataset's plan (made now if missing or stale) unless --no-plan; a resumed run keeps its own settings.
-    let plans: EnsurePlansResult | undefined;
-    if (!resume && options['plan'] !== false) {
-      plans = await ensurePlans(at('dataset')!, { cores: availableParallelism() });
-      const made = { existing: 'using the plan', planned: 'no plans.json beside the manifest: planned the dataset first, wrote', replanned: 'plans.json was made from an older manifest: planned the dataset again, wrote' }[plans.action];
-      const e = plans.record.plan.estimate;
-      writeLine(context.stderr, `plan: ${made} ${plans.path} (estimate ${e.minutes} min for ${e.models} model(s); 'medseg plan' prints its reasons)`);
-    }
     // A flag typed on the command line beats the plan; commander's defaults do not.
     const given = (name: string) => {
       if (context.optionSource === undefined) return options[name] !== undefined;
       const source = context.optionSource(name);
       return source === 'cli' || source === 'env';
     };
-    const resolved = resolveTrainSettings(options as unknown as TrainOptionValues, given, plans);
-    if (plans !== undefined) {
-      const { sources } = resolved.provenance;
-      const from = (kind: string) => Object.keys(sources).filter((name) => sources[name] === kind);
-      writeLine(context.stderr, `plan: from the plan: ${from('plan').join(', ') || 'none'}; from flags: ${from('flag').join(', ') || 'none'}`);
-      for (const check of resolved.provenance.ingestChecks) if (!check.matches) writeLine(context.stderr, `warning: ${check.message}`);
-      for (const note of resolved.provenance.notes) writeLine(context.stderr, `note: ${note}`);
-    }
+    const values = options as unknown as TrainOptionValues;
+    const unplanned = resolveTrainSettings(values, given, undefined);
     let result;
     try {
       result = await runTraining(
@@ -153,11 +154,13 @@ export const trainCommand: CommandModule = {
           resume,
           overwrite: options['overwrite'] === true,
           initFrom: at('initFrom'),
-          model: resolved.model,
-          settings: resolved.settings,
-          ...(resume ? {} : { provenance: resolved.provenance }),
+          // Without a plan (--no-plan, or --resume, where the run's own settings are used) these are the settings.
+          model: unplanned.model,
+          settings: unplanned.settings,
+          // A new run follows the dataset's plan (made first if missing or stale) unless --no-plan.
+          plan: { values, given, usePlan: options['plan'] !== false, planOptions: { cores: availableParallelism() } },
           fold: options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: options['folds'] as number },
-          workers: resume ? (options['workers'] as number | undefined) : resolved.workers,
+          workers: options['workers'] as number | undefined,
           backend: options['backend'] as BackendChoice,
           weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
           commandLine: context.argv,

@@ -1,7 +1,7 @@
-import { applyPlan, type EnsurePlansResult, plannedTrainSettings, planIngestChecks } from '@medseg/data';
+import { applyPlan, type EnsurePlansResult, plannedTrainSettings, planIngestChecks, type PlanOptions } from '@medseg/data';
 import type { LossName } from './losses.js';
 import type { RunSettingsProvenance } from './run-record-schema.js';
-import type { RunTrainingModel, RunTrainingOptions } from './run-training.js';
+import type { TrainSettings } from './train-settings.js';
 
 /** A `medseg train` command's option values, keyed as its options are (camelCase of the flags), defaults filled in. */
 export interface TrainOptionValues {
@@ -25,9 +25,20 @@ export interface TrainOptionValues {
   readonly fold?: number | undefined;
 }
 
+/** How a new run's settings are to be found: the command's values, which of them were given, and whether to plan. */
+export interface TrainPlanRequest {
+  readonly values: TrainOptionValues;
+  /** Whether the user gave this option (a flag), e.g. commander's `getOptionValueSource(name) === 'cli'`. */
+  readonly given: (name: string) => boolean;
+  /** false (`--no-plan`): the values as they are, defaults included. */
+  readonly usePlan: boolean;
+  /** Options of a plan made because the dataset has none, or none current. */
+  readonly planOptions?: PlanOptions;
+}
+
 export interface ResolvedTrainSettings {
-  readonly model: RunTrainingModel;
-  readonly settings: RunTrainingOptions['settings'];
+  readonly model: { readonly encoder: string; readonly encoderWeights: string; readonly decoderFilters: readonly number[]; readonly inputSize: number; readonly contextSlices: number; readonly unfreezeFrom?: string | undefined };
+  readonly settings: Omit<TrainSettings, 'dataset' | 'workers' | 'schedule'>;
   readonly workers: number | undefined;
   readonly provenance: RunSettingsProvenance;
 }

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type AugmentPreset,
+  ensurePlans,
+  type EnsurePlansResult,
   createBackgroundAugmenter,
   type CrossValidationFold,
   type DatasetManifest,
@@ -19,6 +21,7 @@ import { startReplicas } from './data-parallel/start-replicas.js';
 import { datasetCaseSplits, loadDatasetSlices } from './dataset-slices.js';
 import type { ResolveEncoderWeightsOptions } from './encoder-weights.js';
 import { ModelOptionsError } from './errors.js';
+import { resolveTrainSettings, type TrainPlanRequest } from './resolve-train-settings.js';
 import { buildRunRecord, readRunRecord, writeRunRecord } from './run-record.js';
 import type { RunRecord, RunSettingsProvenance } from './run-record-schema.js';
 import { intensityRange } from './slice-set.js';
@@ -48,8 +51,9 @@ export interface RunTrainingOptions {
   readonly overwrite?: boolean;
   /** Start from another run's weights (its best/, else last/). */
   readonly initFrom?: string | undefined;
+  /** The network of a new run (replaced by `plan`'s resolution when that is given; ignored on resume). */
   readonly model: RunTrainingModel;
-  /** Settings of a new run (on resume the run's own are used). */
+  /** Settings of a new run (replaced by `plan`'s resolution when given; on resume the run's own are used). */
   readonly settings: Omit<TrainSettings, 'dataset' | 'workers' | 'schedule'> & { readonly schedule?: TrainSettings['schedule'] };
   /** Cross-validation fold `fold` of `folds` over the dataset's non-test patients (dealt out with the dataset's seed). */
   readonly fold?: { readonly fold: number; readonly folds: number } | undefined;
@@ -57,8 +61,12 @@ export interface RunTrainingOptions {
   readonly workers?: number | undefined;
   readonly backend?: BackendChoice;
   readonly weightsOptions?: ResolveEncoderWeightsOptions;
-  /** Where the settings came from (plan, flags, defaults), for the run record; see `resolveTrainSettings`. */
-  readonly provenance?: RunSettingsProvenance | undefined;
+  /**
+   * A new run's settings from the dataset's plan (made first when it has none, or none current) under the flags
+   * given: resolved once the output folder and the backend are known to be good, before the data is read; the
+   * `settings` event says where each came from, and so does the run record.
+   */
+  readonly plan?: TrainPlanRequest | undefined;
   /** The command line that started the run, for the run record. */
   readonly commandLine?: readonly string[] | undefined;
   /** Aborting saves last/ at the current batch and returns with `interrupted: true`. */
@@ -71,7 +79,8 @@ export type RunTrainingEvent =
   | { type: 'resume'; epoch: number; batch: number }
   | { type: 'init-from'; run: string }
   | { type: 'data'; trainSlices: number; trainCases: number; valSlices: number; valCases: readonly string[]; fold: CrossValidationFold | undefined }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  | { type: 'settings'; plans: EnsurePlansResult | undefined; provenance: RunSettingsProvenance };
 
 export interface RunTrainingResult {
   readonly out: string;
@@ -108,6 +117,10 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   let resume: CheckpointContents | undefined;
   let dataset: string;
   let previous: RunRecord | undefined;
+  let model: RunTrainingModel = options.model;
+  let newSettings: RunTrainingOptions['settings'] = options.settings;
+  let workers = options.workers;
+  let provenance: RunSettingsProvenance | undefined;
   if (options.resume === true) {
     resume = await loadCheckpoint(join(out, 'last'));
     previous = resume.run ?? (await readRunRecord(out));
@@ -123,13 +136,22 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   } else {
     if (options.dataset === undefined) throw new ModelOptionsError('no dataset folder given', { path: out });
     dataset = resolve(options.dataset);
+    if (options.plan !== undefined) {
+      const plans = options.plan.usePlan ? await ensurePlans(dataset, options.plan.planOptions) : undefined;
+      const resolved = resolveTrainSettings(options.plan.values, options.plan.given, plans);
+      model = resolved.model;
+      newSettings = resolved.settings;
+      workers = resolved.workers;
+      provenance = resolved.provenance;
+      onEvent({ type: 'settings', plans, provenance });
+    }
     const manifest = await readDatasetManifest(dataset);
     const normalization = manifest.cases[0]?.normalization.spec as NormalizationSpec | undefined;
     const fold = options.fold === undefined ? undefined : { ...options.fold, seed: manifest.settings.seed };
     if (fold !== undefined && fold.fold >= fold.folds) throw new ModelOptionsError(`fold ${fold.fold}: folds are numbered 0..${fold.folds - 1}`, { path: dataset });
     settings = {
-      ...options.settings,
-      schedule: options.settings.schedule ?? 'cosine',
+      ...newSettings,
+      schedule: newSettings.schedule ?? 'cosine',
       dataset: { path: dataset, ...(normalization === undefined ? {} : { normalization }), classes: manifest.classes, ...(fold === undefined ? {} : { fold }) },
     };
     let splits: string[];
@@ -142,7 +164,6 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
     if (splits.every((split) => split !== 'val')) {
       throw new ModelOptionsError('the dataset has no validation cases (ingest with --val or --val-patients, or train with --fold)', { path: dataset });
     }
-    const { model } = options;
     const range = normalization === undefined ? undefined : normalizedRange(normalization);
     const train0 = range === undefined ? await loadDatasetSlices(dataset, 'train', model.inputSize, { manifest, ...(fold === undefined ? {} : { fold }) }) : undefined;
     unet = await buildUnet({
@@ -180,7 +201,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   const augmenter = settings.augment === 'none' ? undefined : createBackgroundAugmenter(settings.augment as AugmentPreset, { seed: settings.seed });
   // A resumed run keeps its number of workers unless told otherwise: with another number its batches split
   // differently, so it would not continue exactly as the uninterrupted run.
-  const requested = options.workers ?? settings.workers ?? 1;
+  const requested = workers ?? settings.workers ?? 1;
   let replicas;
   try {
     replicas = await startReplicas([unet], requested, backend.name, settings.loss);
@@ -201,7 +222,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
     inputChannels: unetInputChannels(unet.config),
     commandLine: options.commandLine,
     backend: backend.name,
-    settings: options.provenance,
+    settings: provenance,
   });
   // A resumed run keeps the record of how it started, and notes each resume's command line.
   const record: RunRecord = previous === undefined || previous.migratedFrom !== undefined ? fresh : { ...previous, training: settings, workers: replicas.workers };
