@@ -1,8 +1,8 @@
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { checkOutputFolder, ingestDataset, pathExists, prepareOutputFolder, writePhantomStudy } from '@medseg/data';
+import { checkOutputFolder, ingestDataset, pathExists, planDataset, prepareOutputFolder, writePhantomStudy } from '@medseg/data';
 import { runEvaluation, writeReports } from '@medseg/eval';
-import { type BackendChoice, backendChoices, defaultBackboneName, getBackbone, resolveEncoderWeights, runPrediction, runTraining } from '@medseg/models';
+import { type BackendChoice, backendChoices, defaultBackboneName, getBackbone, resolveEncoderWeights, runPrediction, runTraining, type TrainOptionValues } from '@medseg/models';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
@@ -98,14 +98,28 @@ async function demo(out: string, options: Record<string, unknown>, context: CliC
     const testPatients = [id(patients - 1), id(patients)].join(',');
     step(`ingest --images ${paths.dicom} --roi 'GTV*' --out ${paths.dataset} --val 0 --test 0 --val-patients ${valPatients} --test-patients ${testPatients}`);
     await ingestDataset({ images: paths.dicom, out: paths.dataset, roi: ['GTV*'], seed: 0, val: 0, test: 0, valPatients, testPatients, normalize: 'auto', emptySlices: 'keep', segThreshold: 0.5 });
-    const trainLine = `train --dataset ${paths.dataset} --out ${paths.run} --encoder ${ENCODER} --encoder-weights ${weights} --epochs ${epochs} --batch-size 16 --lr 0.003 --decoder-filters 32-16-16-8-8 --augment light --input-size ${size} --seed ${seed} --backend ${backend} --workers ${workers}`;
+    // The planner's choices for this dataset, then training on them under the demo's own overrides (flags over
+    // the plan): a smaller network, fewer epochs and the phantom's size keep the demo to about a minute.
+    step(`plan --dataset ${paths.dataset}`);
+    const { record: plans, path: plansPath } = await planDataset(paths.dataset, { cores: workers });
+    const p = plans.plan.train;
+    writeLine(
+      context.stdout,
+      `plan (${plansPath}): ${p.encoder.value}, input ${p.inputSize.value} px, decoder ${p.decoderFilters.value.join('-')}, batch ${p.batchSize.value}, lr ${p.lr.value}, ` +
+        `${p.epochs.value} epochs, augment ${p.augment.value}, loss ${p.loss.value}, BN recalibration ${p.bnRecalibration.value}; estimate ${plans.plan.estimate.minutes} min`,
+    );
+    const overrides = { encoderWeights: weights, epochs, batchSize: 16, lr: 0.003, decoderFilters: [32, 16, 16, 8, 8], augment: 'light', inputSize: size, seed, workers };
+    const values: TrainOptionValues = { encoder: ENCODER, contextSlices: 0, lrEncoder: 1e-5, loss: 'dice+bce', patience: 10, bnRecalibration: 512, ...overrides };
+    const trainLine = `train --dataset ${paths.dataset} --out ${paths.run} --encoder-weights ${weights} --epochs ${epochs} --batch-size 16 --lr 0.003 --decoder-filters 32-16-16-8-8 --augment light --input-size ${size} --seed ${seed} --backend ${backend} --workers ${workers}`;
     step(trainLine);
+    const given = (name: string) => name in overrides;
     const trained = await runTraining(
       {
         out: paths.run,
         dataset: paths.dataset,
-        model: { encoder: ENCODER, encoderWeights: weights, decoderFilters: [32, 16, 16, 8, 8], inputSize: size, contextSlices: 0 },
+        model: { encoder: ENCODER, encoderWeights: weights, decoderFilters: overrides.decoderFilters, inputSize: size, contextSlices: 0 },
         settings: { epochs, batchSize: 16, learningRate: 0.003, encoderLearningRate: 1e-5, loss: 'dice+bce', seed, patience: 10, augment: 'light', batchNormRecalibration: 512 },
+        plan: { values, given, usePlan: true },
         workers,
         backend,
         weightsOptions: { env: context.env },
@@ -114,6 +128,10 @@ async function demo(out: string, options: Record<string, unknown>, context: CliC
       (event) => {
         if (event.type === 'epoch') writeLine(context.stderr, `epoch ${event.epoch}/${event.epochs}: loss ${event.loss.toFixed(4)}, val Dice per patient ${event.valDicePatient.toFixed(3)}`);
         else if (event.type === 'backend') writeLine(context.stderr, `backend: ${event.backend.description}`);
+        else if (event.type === 'settings') {
+          const names = (kind: string) => Object.entries(event.provenance.sources).filter(([, source]) => source === kind).map(([name]) => name);
+          writeLine(context.stdout, `from the plan: ${names('plan').join(', ') || 'none'}; the demo's own (flags): ${names('flag').join(', ') || 'none'}`);
+        }
       },
     );
     writeLine(context.stdout, `trained ${trained.state.epoch} epochs; best val Dice per patient ${trained.state.best?.valDicePatient.toFixed(3) ?? 'n/a'}`);
