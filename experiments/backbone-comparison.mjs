@@ -51,7 +51,7 @@ for (const arm of args.arms.split(',')) {
   const run = join(out, `run-${arm}`);
   const trainArgs = existsSync(join(run, 'last/state.json'))
     ? ['train', '--out', run, '--resume', '--json']
-    : ['train', '--dataset', dataset, '--out', run, '--encoder', spec.encoder, '--encoder-weights', spec.weights, '--epochs', args.epochs, '--input-size', '128',
+    : ['train', '--dataset', dataset, '--out', run, '--no-plan', '--encoder', spec.encoder, '--encoder-weights', spec.weights, '--epochs', args.epochs, '--input-size', '128',
         '--batch-size', '16', '--lr', '0.002', '--augment', 'light', '--patience', '10', '--seed', '1', '--json'];
   medseg(trainArgs);
   const epochs = readFileSync(join(run, 'log.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.event === 'epoch');

@@ -196,7 +196,7 @@ await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => asyn
   const resume = existsSync(join(run, 'last/state.json'));
   const argv = resume
     ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json']
-    : ['train', '--dataset', dataset, '--out', run, ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]),
+    : ['train', '--dataset', dataset, '--out', run, '--no-plan', ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]),
         ...(weights ? ['--encoder-weights', weights] : []), '--seed', args.seed, '--fold', String(k), '--folds', String(folds), '--backend', args.backend, '--json'];
   if (k === 0) commands.push(`medseg ${quote(argv)}`);
   const result = await medsegAsync(argv, join(out, `train-${arm}-fold${k}.log`));
