@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormAffine } from './batch-norm-affine.js';
+import { inputsOf, outputOf, soleConsumer } from './layer-graph.js';
 
 export interface InferenceForwardOptions {
   /**
@@ -12,23 +13,6 @@ export interface InferenceForwardOptions {
 
 type Layer = tf.layers.Layer;
 type FusedActivation = 'linear' | 'relu' | 'relu6';
-
-/** The symbolic tensors a layer reads, from its (single) inbound node. */
-function inputsOf(layer: Layer): tf.SymbolicTensor[] {
-  const node = (layer as unknown as { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] }).inboundNodes[0];
-  return node?.inputTensors ?? [];
-}
-
-function outputOf(layer: Layer): tf.SymbolicTensor {
-  return layer.output as tf.SymbolicTensor;
-}
-
-/** The one layer reading `layer`'s output, or null when several do, none does, or the output leaves the model. */
-function soleConsumer(layer: Layer, modelOutputs: ReadonlySet<number>): Layer | null {
-  const outbound = (layer as unknown as { outboundNodes: { outboundLayer: Layer }[] }).outboundNodes;
-  if (outbound.length !== 1 || modelOutputs.has(outputOf(layer).id)) return null;
-  return outbound[0]!.outboundLayer;
-}
 
 /** The activation a ReLU/Activation layer applies, when a fused convolution can apply it instead. */
 function fusableActivation(layer: Layer | null): FusedActivation | null {

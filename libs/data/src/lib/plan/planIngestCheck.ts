@@ -1,4 +1,5 @@
 import type { PlansRecord } from './plansRecord.js';
+import { sameNormalization } from './sameNormalization.js';
 
 /** One ingest-time setting of a plan, against what the dataset holds (train cannot change these). */
 export interface PlanIngestCheck {
@@ -10,22 +11,6 @@ export interface PlanIngestCheck {
   readonly warn: boolean;
   /** What to do about a mismatch (or that there is nothing to do). */
   readonly message: string;
-}
-
-/** Whether a stored normalisation spec (JSON) is the one a `--normalize` text asks for. */
-function sameNormalization(storedJson: string, text: string): boolean {
-  let stored: Record<string, unknown>;
-  try {
-    stored = JSON.parse(storedJson) as Record<string, unknown>;
-  } catch {
-    return false;
-  }
-  const [kind, argument = ''] = text.split(':', 2);
-  const numbers = argument.split(',').map(Number);
-  if (stored['kind'] !== kind) return false;
-  if (kind === 'percentile' || kind === 'zscore') return stored['lower'] === numbers[0] && stored['upper'] === numbers[1];
-  if (kind === 'ct') return stored['low'] === numbers[0] && stored['high'] === numbers[1] && stored['mean'] === numbers[2] && stored['std'] === numbers[3];
-  return true;
 }
 
 const mm = (x: number) => Number(x.toFixed(4));

@@ -1,5 +1,6 @@
 import type { AugmentPreset } from '../augment/augmentConfig.js';
 import type { DatasetFingerprint } from './datasetFingerprint.js';
+import { sameNormalization } from './sameNormalization.js';
 
 /** One planned setting: its value and why (the rule, and where the rule's evidence comes from). */
 export interface Choice<T> {
@@ -273,13 +274,3 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   };
 }
 
-/** Whether a stored normalisation spec (JSON) is the one a `--normalize` text asks for. */
-function sameNormalization(storedJson: string, text: string): boolean {
-  const stored = JSON.parse(storedJson) as Record<string, unknown>;
-  const [kind, argument = ''] = text.split(':', 2);
-  const numbers = argument.split(',').map(Number);
-  if (stored['kind'] !== kind) return false;
-  if (kind === 'percentile' || kind === 'zscore') return stored['lower'] === numbers[0] && stored['upper'] === numbers[1];
-  if (kind === 'ct') return stored['low'] === numbers[0] && stored['high'] === numbers[1] && stored['mean'] === numbers[2] && stored['std'] === numbers[3];
-  return true;
-}

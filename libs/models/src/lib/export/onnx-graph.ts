@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormAffine } from '../batch-norm-affine.js';
+import { inputsOf, outputOf, soleConsumer } from '../layer-graph.js';
 import { outputChannels } from '../decoder.js';
 import { ModelExportError } from '../errors.js';
 import { caffeMeanBgr } from '../preprocess.js';
@@ -49,21 +50,6 @@ export const onnxInputName = 'slices';
 export const onnxOutputName = 'probabilities';
 
 type Layer = tf.layers.Layer;
-
-function inputsOf(layer: Layer): tf.SymbolicTensor[] {
-  const node = (layer as unknown as { inboundNodes: { inputTensors: tf.SymbolicTensor[] }[] }).inboundNodes[0];
-  return node?.inputTensors ?? [];
-}
-
-function outputOf(layer: Layer): tf.SymbolicTensor {
-  return layer.output as tf.SymbolicTensor;
-}
-
-function soleConsumer(layer: Layer, modelOutputs: ReadonlySet<number>): Layer | null {
-  const outbound = (layer as unknown as { outboundNodes: { outboundLayer: Layer }[] }).outboundNodes;
-  if (outbound.length !== 1 || modelOutputs.has(outputOf(layer).id)) return null;
-  return outbound[0]!.outboundLayer;
-}
 
 /** A layer's channels-last spatial input size [height, width], fixed because the exported network's size is. */
 function spatialSize(layer: Layer, where: string): [number, number] {
