@@ -1,7 +1,8 @@
 // @ts-check
-// What the experiment scripts share: where the repository and ../shared are, and the library runners of
-// @medseg/models run in worker threads (one TF.js instance each, so several can train side by side), each
-// printed first as the `medseg` command that does the same.
+// What the experiment scripts share: where the repository and ../shared are, the built `medseg` bin run as a
+// user runs it, and the library runners of @medseg/models run in worker threads (one TF.js instance each, so
+// several can train side by side), each printed first as the `medseg` command that does the same.
+import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -9,9 +10,22 @@ import { defaultDecoderFilters } from '@medseg/models';
 
 export const root = resolve(fileURLToPath(import.meta.url), '../..');
 export const shared = process.env['MEDSEG_SHARED'] ?? resolve(root, '../shared');
+export const bin = join(root, 'apps/cli/bin/medseg.js');
 
 /** A command line as a shell would take it. @param {readonly string[]} argv */
 export const quote = (argv) => argv.map((a) => (/[\s*,]/.test(a) ? `'${a}'` : a)).join(' ');
+
+/**
+ * Runs `medseg ARGV` to completion (stderr, the progress, passes through) and returns its stdout and wall time;
+ * throws when it fails. @param {string[]} argv
+ */
+export function medseg(argv) {
+  console.log(`$ medseg ${quote(argv)}`);
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`medseg ${argv[0]} failed (exit ${result.status})`);
+  return { stdout: result.stdout, seconds: (performance.now() - started) / 1000 };
+}
 
 /**
  * Runs `runTraining` ('train') or `runPrediction` ('predict') with `options` in a worker thread and resolves with

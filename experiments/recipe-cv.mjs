@@ -124,7 +124,9 @@ const datasetFor = (/** @type {string} */ normalize) => {
   const known = datasets.get(normalize);
   if (known) return known;
   const folder = join(out, `dataset-${normalize.replace(/[^a-z0-9.]+/gi, '_')}`);
-  medseg(['ingest', '--images', join(out, 'dicom'), '--roi', 'GTV*', '--out', folder, '--val', '0', '--test', '0', '--seed', args.seed, '--normalize', normalize]);
+  // A quarter in validation, as a user's dataset has, so the plan is the one a user gets (a dataset without a
+  // validation split plans fold ensembles); the fold runs below deal out all the patients themselves.
+  medseg(['ingest', '--images', join(out, 'dicom'), '--roi', 'GTV*', '--out', folder, '--val', '0.25', '--test', '0', '--seed', args.seed, '--normalize', normalize]);
   datasets.set(normalize, folder);
   return folder;
 };
