@@ -126,7 +126,8 @@ const datasetFor = (/** @type {string} */ normalize) => {
   const folder = join(out, `dataset-${normalize.replace(/[^a-z0-9.]+/gi, '_')}`);
   // A quarter in validation, as a user's dataset has, so the plan is the one a user gets (a dataset without a
   // validation split plans fold ensembles); the fold runs below deal out all the patients themselves.
-  medseg(['ingest', '--images', join(out, 'dicom'), '--roi', 'GTV*', '--out', folder, '--val', '0.25', '--test', '0', '--seed', args.seed, '--normalize', normalize]);
+  medseg(['ingest', '--images', join(out, 'dicom'), '--roi', 'GTV*', '--out', folder, '--val', '0.25', '--test', '0', '--seed', args.seed, '--normalize', normalize,
+    ...(existsSync(join(folder, 'manifest.json')) ? ['--resume'] : [])]);
   datasets.set(normalize, folder);
   return folder;
 };
@@ -148,6 +149,7 @@ if (!/normalisation/.test(record.plan.ingest.reingest ?? '')) datasets.set(planN
 const arms = {
   plan: { what: 'the plan as written (plans.json)' },
   alpha1: { what: 'encoder MobileNet v1 α1.0 (to conv_pw_12)', flags: { encoder: 'mobilenet_v1_1.0' } },
+  alpha025: { what: 'encoder MobileNet v1 α0.25', flags: { encoder: 'mobilenet_v1_0.25' } },
   'decoder-narrow': { what: 'decoder 64-32-16-16-8', flags: { 'decoder-filters': '64,32,16,16,8' } },
   'decoder-wide': { what: 'decoder 256-128-64-32-16', flags: { 'decoder-filters': '256,128,64,32,16' } },
   input128: { what: 'input 128 px', flags: { 'input-size': '128' } },

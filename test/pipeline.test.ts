@@ -57,10 +57,10 @@ describe('medseg demo', () => {
     // The demo plans its dataset, prints the plan, and trains on it under its own overrides; the run names the plan.
     const plans = JSON.parse(readFileSync(join(out, 'dataset/plans.json'), 'utf8')) as { plan: { train: { decoderFilters: { value: number[] } } } };
     expect(result.stdout).toContain(`decoder ${plans.plan.train.decoderFilters.value.join('-')}`);
-    expect(result.stdout).toMatch(/from the plan: encoder, .*; the demo's own \(flags\): .*epochs/);
+    expect(result.stdout).toMatch(/from the plan: .*loss.*; the demo's own \(flags\): encoder, .*epochs/);
     const settings = (JSON.parse(readFileSync(join(out, 'run/run.json'), 'utf8')) as { settings: { plan: { path: string; action: string }; sources: Record<string, string> } }).settings;
     expect(settings.plan).toMatchObject({ path: join(out, 'dataset/plans.json'), action: 'existing' });
-    expect(settings.sources).toMatchObject({ encoder: 'plan', loss: 'plan', epochs: 'flag', inputSize: 'flag' });
+    expect(settings.sources).toMatchObject({ encoder: 'flag', loss: 'plan', epochs: 'flag', inputSize: 'flag' });
     const metrics = checkArtefacts(join(out, 'predictions'), join(out, 'report'));
     expect(metrics.cases.map((c) => c.case).sort()).toEqual(['PHANTOM_007', 'PHANTOM_008']);
     const reported = Number(/mean Dice on 2 held-out test patient\(s\): ([\d.]+)/.exec(result.stdout)?.[1]);

@@ -11,7 +11,7 @@ import { runMedseg, stsPatient, stsSubset, temporaryFolder } from './support/cli
 // itself, takes the settings no flag gives from the plan, and says in run.json where each came from.
 const work = temporaryFolder('train-plan');
 const dataset = join(work, 'ds');
-const tiny = ['--epochs', '1', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--bn-recalibration', '64', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')];
+const tiny = ['--epochs', '1', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--bn-recalibration', '64', '--backend', 'wasm', '--weights-dir', sharedPath('weights')];
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
 
@@ -31,8 +31,8 @@ describe('medseg train follows the dataset plan', () => {
     const record = readJson<RunRecord>(join(run, 'run.json'));
     const settings = record.settings!;
     expect(settings.plan).toEqual({ path: join(dataset, 'plans.json'), sha256: sha256(join(dataset, 'plans.json')), action: 'planned' });
-    for (const name of ['epochs', 'inputSize', 'decoderFilters', 'batchSize', 'bnRecalibration', 'encoderWeights']) expect(settings.sources[name], name).toBe('flag');
-    for (const name of ['encoder', 'lr', 'loss', 'augment', 'contextSlices', 'patience', 'workers']) expect(settings.sources[name], name).toBe('plan');
+    for (const name of ['epochs', 'inputSize', 'decoderFilters', 'batchSize', 'bnRecalibration']) expect(settings.sources[name], name).toBe('flag');
+    for (const name of ['encoder', 'encoderWeights', 'lr', 'loss', 'augment', 'contextSlices', 'patience', 'workers']) expect(settings.sources[name], name).toBe('plan');
     // The values trained with are the flags' and the plan's.
     expect(record.training.epochs).toBe(1);
     expect(record.model.inputSize).toBe(64);

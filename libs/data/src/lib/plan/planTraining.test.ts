@@ -114,7 +114,7 @@ describe('planTraining', () => {
     expect(plan.train.inputSize.value).toBe(160);
     expect(plan.ingest.normalize.value).toBe('percentile:0.5,99.5');
     expect(plan.ingest.reingest).toBeNull();
-    expect(plan.train.encoder.value).toBe('mobilenet_v1_0.25');
+    expect(plan.train.encoder.value).toBe(PLAN_RULES.encoder);
     expect(plan.train.decoderFilters.value).toEqual([128, 64, 32, 16, 16]);
     expect(plan.train.validation.value).toEqual({ kind: 'split' });
     // Every reason names where its evidence comes from, and the recipe rules say they await cross-validation.
@@ -136,11 +136,14 @@ describe('planTraining', () => {
     // Larger dataset, more steps per epoch, fewer epochs.
     expect(large.estimate.stepsPerEpoch).toBeGreaterThan(small.estimate.stepsPerEpoch);
     expect(large.train.epochs.value).toBeLessThan(small.train.epochs.value);
-    // A tight budget, with a measured step time: fewer epochs, the cheaper decoder, and the estimate within it.
+    // A tight budget, with a measured step time: fewer epochs, the cheaper encoder and decoder, and the estimate within it.
     const fp = datasetFingerprint(syntheticDataset(mrSmall).manifest);
     const tight = planTraining(fp, { timeBudgetSeconds: 600, secondsPerStep: 1.2 });
     expect(tight.estimate.secondsPerStepSource).toBe('measured');
+    expect(tight.train.encoder.value).toBe(PLAN_RULES.cheaperEncoder);
     expect(tight.train.decoderFilters.value).toEqual([64, 32, 16, 16, 8]);
+    // The cheaper encoder's step is the measured one scaled by the encoders' cost ratio.
+    expect(tight.estimate.secondsPerStep).toBeCloseTo((1.2 * 0.61) / PLAN_RULES.cost.encoderFactor[PLAN_RULES.encoder]!, 1);
     expect(tight.train.epochs.value).toBeLessThan(planTraining(fp, { secondsPerStep: 1.2 }).train.epochs.value);
     expect(tight.estimate.minutes).toBeLessThanOrEqual(10);
     expect(tight.estimate.withinBudget).toBe(true);

@@ -76,7 +76,10 @@ export interface PlanOptions {
  * (`experiments/recipe-cv.mjs`).
  */
 export const PLAN_RULES = {
-  encoder: 'mobilenet_v1_0.25',
+  /** Cross-validated on STS_001-028 (docs/results.md, "Choosing the recipe by cross-validation"). */
+  encoder: 'mobilenet_v1_1.0',
+  /** When the budget cannot afford the chosen encoder for `minEpochs`. */
+  cheaperEncoder: 'mobilenet_v1_0.25',
   decoderFilters: [128, 64, 32, 16, 16],
   cheaperDecoderFilters: [64, 32, 16, 16, 8],
   batchSize: 8,
@@ -97,6 +100,8 @@ export const PLAN_RULES = {
     secondsPerInferredSlice: 1 / 107,
     /** CPU time per step relative to 64-32-16-16-8 (README: 1983, 1051, 640 and 499 ms). */
     decoderFactor: { '256-128-64-32-16': 1983 / 640, '128-64-32-16-16': 1051 / 640, '64-32-16-16-8': 1, '32-16-16-8-8': 499 / 640 } as Record<string, number>,
+    /** CPU time per step relative to α0.25 (1 wasm thread, 160 px, batch 8, decoder 128-64-32-16-16, 2026-12-02: α0.25 ≈ 1.25 s, α1.0 ≈ 1.9 s). */
+    encoderFactor: { 'mobilenet_v1_0.25': 1, 'mobilenet_v1_1.0': 1.5 } as Record<string, number>,
     /** Two workers train 1.70x as fast as one (README). */
     twoWorkerSpeedup: 1.7,
   },
@@ -106,10 +111,15 @@ const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 const key = (filters: readonly number[]) => filters.join('-');
 const confirm = 'to be confirmed by cross-validation (experiments/recipe-cv.mjs)';
 
-function stepCost(filters: readonly number[], inputSize: number, batchSize: number, workers: number): number {
+/** Relative compute of one network (decoder width x encoder x input area), 1 for the README's reference network at 128 px. */
+function networkFactor(encoder: string, filters: readonly number[], inputSize: number): number {
   const { cost } = PLAN_RULES;
-  const decoder = cost.decoderFactor[key(filters)] ?? 1;
-  return (cost.secondsPerStepReference * decoder * (inputSize / 128) ** 2 * (batchSize / 8)) / (workers >= 2 ? cost.twoWorkerSpeedup : 1);
+  return (cost.decoderFactor[key(filters)] ?? 1) * (cost.encoderFactor[encoder] ?? 1) * (inputSize / 128) ** 2;
+}
+
+function stepCost(encoder: string, filters: readonly number[], inputSize: number, batchSize: number, workers: number): number {
+  const { cost } = PLAN_RULES;
+  return (cost.secondsPerStepReference * networkFactor(encoder, filters, inputSize) * (batchSize / 8)) / (workers >= 2 ? cost.twoWorkerSpeedup : 1);
 }
 
 /** Smallest multiple of 32 at or above `x`, within [min, max]. */
@@ -196,25 +206,35 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   const batchSize = PLAN_RULES.batchSize;
   const stepsPerEpoch = Math.ceil(trainingSlices / batchSize);
   const measured = options.secondsPerStep;
-  const secondsPerStepOf = (filters: readonly number[]) =>
-    measured === undefined ? stepCost(filters, inputSize, batchSize, workers) : (measured * stepCost(filters, inputSize, batchSize, workers)) / stepCost(PLAN_RULES.decoderFilters, inputSize, batchSize, workers);
-  const epochSecondsOf = (filters: readonly number[]) => {
-    const inferFactor = ((PLAN_RULES.cost.decoderFactor[key(filters)] ?? 1) * (inputSize / 128) ** 2) / (workers >= 2 ? PLAN_RULES.cost.twoWorkerSpeedup : 1);
+  // A measured step is of the plan's first choice (the chosen encoder and the reference decoder); other networks scale from it.
+  const secondsPerStepOf = (encoder: string, filters: readonly number[]) =>
+    measured === undefined
+      ? stepCost(encoder, filters, inputSize, batchSize, workers)
+      : (measured * stepCost(encoder, filters, inputSize, batchSize, workers)) / stepCost(PLAN_RULES.encoder, PLAN_RULES.decoderFilters, inputSize, batchSize, workers);
+  const epochSecondsOf = (encoder: string, filters: readonly number[]) => {
+    const inferFactor = networkFactor(encoder, filters, inputSize) / (workers >= 2 ? PLAN_RULES.cost.twoWorkerSpeedup : 1);
     const validationSeconds = (validationSlices + PLAN_RULES.bnRecalibration) * PLAN_RULES.cost.secondsPerInferredSlice * inferFactor;
-    return stepsPerEpoch * secondsPerStepOf(filters) + validationSeconds;
+    return stepsPerEpoch * secondsPerStepOf(encoder, filters) + validationSeconds;
   };
   const perModelBudget = budgetSeconds / models - PLAN_RULES.overheadSeconds;
   const desiredEpochs = Math.min(PLAN_RULES.maxEpochs, Math.max(PLAN_RULES.minEpochs, Math.round(PLAN_RULES.targetSteps / stepsPerEpoch)));
-  const affordable = (filters: readonly number[]) => Math.floor(perModelBudget / epochSecondsOf(filters));
+  const affordable = (encoder: string, filters: readonly number[]) => Math.floor(perModelBudget / epochSecondsOf(encoder, filters));
+  // The cross-validated encoder, unless the budget cannot give it the minimum epochs; then the cheaper one.
+  let encoder: string = PLAN_RULES.encoder;
+  let encoderReason = `frozen ImageNet MobileNet v1 α1.0 (to conv_pw_12): chosen by 2-fold cross-validation over STS_001-028 against α0.25 (docs/results.md: higher out-of-fold Dice in both folds); it costs ${PLAN_RULES.cost.encoderFactor['mobilenet_v1_1.0']}x α0.25's CPU time per step`;
+  if (affordable(encoder, PLAN_RULES.decoderFilters) < PLAN_RULES.minEpochs && affordable(PLAN_RULES.cheaperEncoder, PLAN_RULES.decoderFilters) > affordable(encoder, PLAN_RULES.decoderFilters)) {
+    encoder = PLAN_RULES.cheaperEncoder;
+    encoderReason = `frozen ImageNet MobileNet v1 α0.25: the cross-validated α1.0 affords fewer than ${PLAN_RULES.minEpochs} epochs in the budget, and α0.25 costs 1/${PLAN_RULES.cost.encoderFactor['mobilenet_v1_1.0']} of its CPU time per step (the PyTorch reference reached 0.766-0.779 on unseen STS patients with it)`;
+  }
   let filters: readonly number[] = PLAN_RULES.decoderFilters;
   let decoderReason = `the PyTorch reference's decoder (issue 15: α0.25 ImageNet encoder, decoder 128-64-32-16-16, 15 epochs, held-out Dice 0.766-0.779 on unseen STS patients, three seeds); ${confirm}`;
-  if (affordable(filters) < PLAN_RULES.minEpochs && affordable(PLAN_RULES.cheaperDecoderFilters) > affordable(filters)) {
+  if (affordable(encoder, filters) < PLAN_RULES.minEpochs && affordable(encoder, PLAN_RULES.cheaperDecoderFilters) > affordable(encoder, filters)) {
     filters = PLAN_RULES.cheaperDecoderFilters;
     decoderReason = `the reference decoder 128-64-32-16-16 affords fewer than ${PLAN_RULES.minEpochs} epochs in the budget, so the cheaper 64-32-16-16-8 (0.61x its CPU time per step; README: the best of the widths trained on STS before issue 15); ${confirm}`;
   }
-  const fits = Math.max(1, affordable(filters));
+  const fits = Math.max(1, affordable(encoder, filters));
   const epochs = Math.min(desiredEpochs, fits);
-  const epochSeconds = epochSecondsOf(filters);
+  const epochSeconds = epochSecondsOf(encoder, filters);
   const minutes = round((models * (PLAN_RULES.overheadSeconds + epochs * epochSeconds)) / 60, 1);
   const budgetMinutes = round(budgetSeconds / 60, 1);
   const epochsReason =
@@ -231,8 +251,8 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
     },
     train: {
       encoder: {
-        value: PLAN_RULES.encoder,
-        reason: `frozen ImageNet MobileNet v1 α0.25: on unseen STS patients today's α0.25 defaults gave mean Dice 0.755 against 0.717 for the α1.0 recipe tuned on STS_029-036 (issue 15), and the PyTorch reference reached 0.766-0.779 with α0.25; α1.0 costs several times the encoder time; ${confirm}`,
+        value: encoder,
+        reason: encoderReason,
       },
       encoderWeights: { value: 'imagenet', reason: 'ImageNet transfer beats a random encoder on STS (README: +0.109 to +0.131 Dice; design: PyTorch 0.77 against 0.64)' },
       inputSize: { value: inputSize, reason: sizeReason },
@@ -261,7 +281,7 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
       tta: { value: false, reason: 'off: flip TTA hurt models trained with light augmentation (README, STS_030 0.58 to 0.37); with the default preset it is safe but untested, ' + confirm },
     },
     estimate: {
-      secondsPerStep: round(secondsPerStepOf(filters), 4),
+      secondsPerStep: round(secondsPerStepOf(encoder, filters), 4),
       secondsPerStepSource: measured === undefined ? 'estimated' : 'measured',
       trainingSlices,
       stepsPerEpoch,
