@@ -31,7 +31,7 @@ describe('measureTrainingStep', () => {
     expect(m.network).toEqual(network);
     // The whole measurement (network, slices, warm-up and timed steps) takes longer than its timed steps.
     expect(m.wallSeconds).toBeGreaterThan(m.steps * m.secondsPerStep);
-    expect(m.note).toMatch(/wasm backend, 1 worker/);
+    expect(m.note).toMatch(/wasm backend, 1 thread/);
   }, 60_000);
 
   it('runs the planned workers as replicas, or one thread scaled by the documented speed-up, freeing everything either way', async () => {

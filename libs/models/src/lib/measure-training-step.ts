@@ -143,7 +143,7 @@ export async function measureTrainingStep(folder: string, network: PlannedNetwor
       ? `${backend} backend, 1 worker: ${seconds.toFixed(3)} s/step measured, divided by the documented ${PLAN_RULES.cost.twoWorkerSpeedup}x two-worker speed-up`
       : measuredWorkers < network.workers
         ? `${backend} backend, which uses every core by itself (training starts no replicas on it either)`
-        : `${backend} backend, ${measuredWorkers} worker(s)`;
+        : `${backend} backend, ${measuredWorkers} thread(s), augmentation not timed (training runs it a batch ahead in a worker)`;
     return { network, secondsPerStep, steps, measuredWorkers, wallSeconds: (performance.now() - started) / 1000, note };
   } finally {
     await replicas?.pools?.[0]?.close();
