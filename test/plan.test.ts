@@ -83,6 +83,46 @@ describe('medseg plan on three STS patients, against numpy and nibabel', () => {
     expect(record.options.timeBudgetSeconds).toBe(1800);
   });
 
+  it('times real training steps of the planned network by default and plans with the measured step time', () => {
+    const { plan, options } = record;
+    const e = plan.estimate;
+    const t = plan.train;
+    expect(options.measured).toBe(true);
+    expect(e.secondsPerStepSource).toBe('measured');
+    const m = e.measurement!;
+    // The network measured is the one planned, with the planned workers (two replicas threads on wasm).
+    expect(m.network).toEqual({ encoder: t.encoder.value, decoderFilters: t.decoderFilters.value, inputSize: t.inputSize.value, batchSize: t.batchSize.value, contextSlices: t.contextSlices.value, workers: t.workers.value });
+    expect(m.steps).toBe(3);
+    expect(m.measuredWorkers).toBe(2);
+    expect(m.secondsPerStep).toBeGreaterThan(0);
+    expect(e.secondsPerStep).toBeCloseTo(m.secondsPerStep, 3);
+    expect(m.wallSeconds).toBeGreaterThan(m.steps * m.secondsPerStep);
+    // The minutes follow from it: models x (fixed overhead + epochs x (steps x s/step + validation)).
+    expect(e.secondsPerEpoch).toBeGreaterThan(e.stepsPerEpoch * e.secondsPerStep);
+    expect(e.minutes).toBeCloseTo((e.models * (60 + t.epochs.value * e.secondsPerEpoch)) / 60, 0);
+    expect(t.epochs.reason).toMatch(/s\/step measured on this machine over 3 timed steps/);
+    expect(t.epochs.reason).toContain(`training takes ${e.minutes} min`);
+  });
+
+  it('keeps the estimate with --no-measure, and a given --seconds-per-step wins', () => {
+    const copy = join(temporaryFolder('plan-estimate'), 'ds');
+    cpSync(dataset, copy, { recursive: true });
+    const estimated = runMedseg(['plan', '--dataset', copy, '--time-budget', '30m', '--cores', '2', '--no-measure', '--json']);
+    expect(estimated.status, estimated.stderr).toBe(0);
+    const a = JSON.parse(estimated.stdout) as PlansRecord;
+    expect(a.plan.estimate.secondsPerStepSource).toBe('estimated');
+    expect(a.plan.estimate.measurement).toBeNull();
+    expect(a.options.measured).toBe(false);
+    expect(a.plan.train.epochs.reason).toMatch(/estimated \(not measured\)/);
+    const given = runMedseg(['plan', '--dataset', copy, '--time-budget', '30m', '--cores', '2', '--seconds-per-step', '2.5']);
+    expect(given.status, given.stderr).toBe(0);
+    expect(given.stdout).toMatch(/at 2\.5 s\/step \(measured\)/);
+    const b = JSON.parse(readFileSync(join(copy, 'plans.json'), 'utf8')) as PlansRecord;
+    expect(b.options.secondsPerStep).toBe(2.5);
+    expect(b.plan.estimate.measurement).toBeNull();
+    expect(b.plan.train.epochs.reason).toMatch(/given \(--seconds-per-step 2\.5/);
+  });
+
   it('records each case’s raw intensities inside and outside the mask at ingest, as numpy computes them', () => {
     for (const expected of reference.cases) {
       const entry = manifest.cases.find((c) => c.id === expected.id)!;
@@ -149,7 +189,7 @@ describe('medseg plan on three STS patients, against numpy and nibabel', () => {
     cpSync(dataset, old, { recursive: true });
     const stripped = { ...manifest, cases: manifest.cases.map(({ intensity: _intensity, sourceGrid: _grid, ...rest }) => rest) };
     writeFileSync(join(old, 'manifest.json'), JSON.stringify(stripped));
-    const plan = runMedseg(['plan', '--dataset', old, '--json']);
+    const plan = runMedseg(['plan', '--dataset', old, '--no-measure', '--json']);
     expect(plan.status, plan.stderr).toBe(0);
     const fp = (JSON.parse(plan.stdout) as PlansRecord).fingerprint;
     // The first dataset's plan is current there and stale for the edited copy.

@@ -28,6 +28,9 @@ describe('medseg train follows the dataset plan', () => {
     expect(train.status, train.stderr).toBe(0);
     expect(train.stderr).toContain(`no plans.json beside the manifest: planned the dataset first, wrote ${join(dataset, 'plans.json')}`);
     const plans = readJson<PlansRecord>(join(dataset, 'plans.json'));
+    // Planning timed the planned network's steps (the default 60-minute budget).
+    expect(plans.plan.estimate.secondsPerStepSource).toBe('measured');
+    expect(plans.options.timeBudgetSeconds).toBe(3600);
     const record = readJson<RunRecord>(join(run, 'run.json'));
     const settings = record.settings!;
     expect(settings.plan).toEqual({ path: join(dataset, 'plans.json'), sha256: sha256(join(dataset, 'plans.json')), action: 'planned' });
@@ -64,10 +67,11 @@ describe('medseg train follows the dataset plan', () => {
     const path = join(dataset, 'plans.json');
     const stale = readJson<PlansRecord>(path);
     writeFileSync(path, JSON.stringify({ ...stale, dataset: { ...stale.dataset, manifestSha256: '0'.repeat(64) } }));
-    const train = runMedseg(['train', '--dataset', dataset, '--out', join(work, 'run-replanned'), ...tiny]);
+    const train = runMedseg(['train', '--dataset', dataset, '--out', join(work, 'run-replanned'), '--no-measure', ...tiny]);
     expect(train.status, train.stderr).toBe(0);
     expect(train.stderr).toContain('plans.json was made from an older manifest: planned the dataset again');
     expect(readJson<PlansRecord>(path).dataset.manifestSha256).toBe(sha256(join(dataset, 'manifest.json')));
+    expect(readJson<PlansRecord>(path).plan.estimate.secondsPerStepSource).toBe('estimated');
     expect(readJson<RunRecord>(join(work, 'run-replanned', 'run.json')).settings!.plan!.action).toBe('replanned');
     // A current plan is read, not made again: its bytes are unchanged and the record names them.
     const before = sha256(path);
@@ -76,5 +80,28 @@ describe('medseg train follows the dataset plan', () => {
     expect(again.stderr).toContain(`using the plan ${path}`);
     expect(sha256(path)).toBe(before);
     expect(readJson<RunRecord>(join(work, 'run-existing', 'run.json')).settings!.plan).toEqual({ path, sha256: before, action: 'existing' });
+  });
+
+  it('plans again, timing the planned network, when --time-budget differs from the plan’s, and keeps a plan made for that budget', () => {
+    const path = join(dataset, 'plans.json');
+    expect(readJson<PlansRecord>(path).options.timeBudgetSeconds).toBe(3600);
+    const train = runMedseg(['train', '--dataset', dataset, '--out', join(work, 'run-budget'), '--time-budget', '20m', ...tiny]);
+    expect(train.status, train.stderr).toBe(0);
+    expect(train.stderr).toContain('plans.json was made for another --time-budget: planned the dataset again');
+    const plans = readJson<PlansRecord>(path);
+    expect(plans.options.timeBudgetSeconds).toBe(1200);
+    expect(plans.options.measured).toBe(true);
+    const e = plans.plan.estimate;
+    expect(e.secondsPerStepSource).toBe('measured');
+    expect(e.budgetMinutes).toBe(20);
+    expect(e.minutes).toBeLessThanOrEqual(20);
+    const t = plans.plan.train;
+    expect(e.measurement!.network).toMatchObject({ encoder: t.encoder.value, decoderFilters: t.decoderFilters.value, inputSize: t.inputSize.value, workers: t.workers.value });
+    expect(train.stderr).toMatch(/s\/step measured over 3 steps in [\d.]+ s, budget 20 min/);
+    expect(readJson<RunRecord>(join(work, 'run-budget', 'run.json')).settings!.plan!.action).toBe('replanned');
+    // The same budget again: the plan is current.
+    const again = runMedseg(['train', '--dataset', dataset, '--out', join(work, 'run-budget-again'), '--time-budget', '20m', ...tiny]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`using the plan ${path}`);
   });
 });

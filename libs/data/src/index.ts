@@ -114,14 +114,14 @@ export type { CaseIntensities, IntensitySummary } from './lib/plan/intensitySumm
 export { INTENSITY_PERCENTILES, summarizeIntensities } from './lib/plan/intensitySummary.js';
 export type { DatasetFingerprint, PooledIntensities, Spread } from './lib/plan/datasetFingerprint.js';
 export { datasetFingerprint, poolIntensities } from './lib/plan/datasetFingerprint.js';
-export type { Choice, PlanOptions, TrainingPlan, ValidationChoice } from './lib/plan/planTraining.js';
-export { PLAN_RULES, planTraining } from './lib/plan/planTraining.js';
+export type { Choice, PlannedNetwork, PlanOptions, StepMeasurement, TrainingPlan, ValidationChoice } from './lib/plan/planTraining.js';
+export { encoderExtraSecondsPerImage, estimatedSecondsPerStep, PLAN_RULES, planTraining } from './lib/plan/planTraining.js';
 export type { PlannedTrainSettings, SettingSource } from './lib/plan/planSettings.js';
 export { applyPlan, plannedTrainSettings } from './lib/plan/planSettings.js';
 export type { PlansRecord } from './lib/plan/plansRecord.js';
 export { PLANS_FILE, PLANS_SCHEMA_VERSION, readPlans, validatePlans, writePlans } from './lib/plan/plansRecord.js';
-export type { EnsurePlansResult, PlanDatasetResult } from './lib/plan/planDataset.js';
-export { ensurePlans, fingerprintDataset, planDataset, plansAreCurrent } from './lib/plan/planDataset.js';
+export type { EnsurePlansResult, PlanDatasetOptions, PlanDatasetResult, StepMeasurer } from './lib/plan/planDataset.js';
+export { ensurePlans, fingerprintDataset, planDataset, plannedNetwork, plansAreCurrent } from './lib/plan/planDataset.js';
 export type { PlanIngestCheck } from './lib/plan/planIngestCheck.js';
 export { planIngestChecks } from './lib/plan/planIngestCheck.js';
 

@@ -35,6 +35,8 @@ export type { EpochMetrics, TrainEvent, TrainOptions, TrainResult, TrainSettings
 export type { TrainingBatch } from './lib/training-batch.js';
 export { epochOutcome, learningRateAt, trainUnet, validateTrainSettings, validationDice } from './lib/train.js';
 export { batchGradients, trainableVariables } from './lib/training-step.js';
+export type { MeasureTrainingStepOptions } from './lib/measure-training-step.js';
+export { measureTrainingStep, trainingStepMeasurer } from './lib/measure-training-step.js';
 export { FlatAdamOptimizer } from './lib/flat-adam.js';
 export type { PredictSlicesOptions } from './lib/predict-slices.js';
 export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { type Choice, planDataset } from '@medseg/data';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type BackendChoice, backendChoices, selectBackend, trainingStepMeasurer } from '@medseg/models';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule } from '../command.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { integer, positive } from '../options.js';
@@ -29,15 +30,24 @@ export const planCommand: CommandModule = {
     command
       .requiredOption('--dataset <dir>', "dataset folder written by 'medseg ingest'")
       .option('--time-budget <duration>', 'wall-clock budget for training (30m, 1h, 90s)', duration, 3600)
-      .option('--seconds-per-step <s>', "measured seconds per training step of the planned network (default: estimated from the README's benchmark figures)", positive)
+      .option('--seconds-per-step <s>', 'seconds per training step of the planned network, as you measured it (default: timed now, a warm-up and 3 steps)', positive)
+      .option('--no-measure', "plan with the step time estimated from the README's benchmark figures and the encoder's FLOPs instead of timing steps")
+      .addOption(new Option('--backend <name>', 'TensorFlow.js backend to time the steps on (the one train will use)').choices([...backendChoices]).default('auto'))
       .option('--cores <n>', 'CPU cores for training [default: this machine\'s]', integer(1))
       .option('--max-input-size <n>', 'largest input size to plan (a multiple of 32)', multipleOf32, 256)
       .option('--json', 'print plans.json to stdout'),
   async run(_args, options, context: CliContext) {
     const dataset = resolve(context.cwd, String(options['dataset']));
+    // Timing steps needs a backend; a given --seconds-per-step or --no-measure needs none.
+    const measure = options['measure'] !== false && options['secondsPerStep'] === undefined;
+    if (measure) {
+      const backend = await selectBackend(options['backend'] as BackendChoice);
+      writeLine(context.stderr, `backend: ${backend.description} (timing training steps of the planned network)`);
+    }
     const { record, path } = await planDataset(dataset, {
       timeBudgetSeconds: options['timeBudget'] as number,
       ...(options['secondsPerStep'] === undefined ? {} : { secondsPerStep: options['secondsPerStep'] as number }),
+      ...(measure ? { measureStep: trainingStepMeasurer() } : {}),
       cores: (options['cores'] as number | undefined) ?? availableParallelism(),
       maxInputSize: options['maxInputSize'] as number,
     });
@@ -56,7 +66,9 @@ export const planCommand: CommandModule = {
       }
     }
     const e = plan.estimate;
-    writeLine(context.stdout, `estimate: ${e.minutes} min for ${e.models} model(s) of ${plan.train.epochs.value} epochs x ${e.stepsPerEpoch} steps at ${e.secondsPerStep} s/step (${e.secondsPerStepSource}); budget ${e.budgetMinutes} min${e.withinBudget ? '' : ' EXCEEDED'}`);
+    const m = e.measurement;
+    const source = m === null ? e.secondsPerStepSource : `measured over ${m.steps} steps of decoder ${m.network.decoderFilters.join('-')} with ${m.network.workers} worker(s) in ${m.wallSeconds.toFixed(1)} s: ${m.note}`;
+    writeLine(context.stdout, `estimate: ${e.minutes} min for ${e.models} model(s) of ${plan.train.epochs.value} epochs x ${e.stepsPerEpoch} steps at ${e.secondsPerStep} s/step (${source}); budget ${e.budgetMinutes} min${e.withinBudget ? '' : ' EXCEEDED'}`);
     if (plan.ingest.reingest !== null) writeLine(context.stdout, `note: to follow the plan, ${plan.ingest.reingest}`);
     return ExitCode.Ok;
   },

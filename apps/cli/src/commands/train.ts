@@ -14,6 +14,7 @@ import {
   type RunSettingsProvenance,
   type RunTrainingEvent,
   runTraining,
+  trainingStepMeasurer,
   type TrainOptionValues,
 } from '@medseg/models';
 import type { CommandModule } from '../command.js';
@@ -22,6 +23,7 @@ import { type CliContext, ExitCode, writeLine } from '../context.js';
 import { UsageError } from '../errors.js';
 import { createProgress, type Progress } from '../progress.js';
 import { workersOptionHelp } from '../replicas.js';
+import { duration } from './plan.js';
 
 function multipleOf32(value: string): number {
   const n = Number(value);
@@ -46,9 +48,12 @@ function filterList(value: string): number[] {
 /** Says on stderr which plan the run follows (made now or read), what came from it and from flags, and what it cannot apply. */
 function reportSettings(plans: EnsurePlansResult | undefined, provenance: RunSettingsProvenance, context: CliContext): void {
   if (plans === undefined) return;
-  const made = { existing: 'using the plan', planned: 'no plans.json beside the manifest: planned the dataset first, wrote', replanned: 'plans.json was made from an older manifest: planned the dataset again, wrote' }[plans.action];
+  const replanned = plans.replannedBecause === 'budget' ? 'plans.json was made for another --time-budget: planned the dataset again, wrote' : 'plans.json was made from an older manifest: planned the dataset again, wrote';
+  const made = { existing: 'using the plan', planned: 'no plans.json beside the manifest: planned the dataset first, wrote', replanned }[plans.action];
   const e = plans.record.plan.estimate;
-  writeLine(context.stderr, `plan: ${made} ${plans.path} (estimate ${e.minutes} min for ${e.models} model(s); 'medseg plan' prints its reasons)`);
+  const m = e.measurement;
+  const step = m === null || m === undefined ? `${e.secondsPerStep} s/step ${e.secondsPerStepSource}` : `${e.secondsPerStep} s/step measured over ${m.steps} steps in ${m.wallSeconds.toFixed(1)} s`;
+  writeLine(context.stderr, `plan: ${made} ${plans.path} (estimate ${e.minutes} min for ${e.models} model(s) at ${step}, budget ${e.budgetMinutes} min${e.withinBudget ? '' : ' EXCEEDED'}; 'medseg plan' prints its reasons)`);
   const { sources } = provenance;
   const from = (kind: string) => Object.keys(sources).filter((name) => sources[name] === kind);
   writeLine(context.stderr, `plan: from the plan: ${from('plan').join(', ') || 'none'}; from flags: ${from('flag').join(', ') || 'none'}`);
@@ -85,6 +90,8 @@ export const trainCommand: CommandModule = {
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
       .option('--lr-encoder <rate>', 'learning rate of the unfrozen encoder layers', positive, 1e-5)
       .option('--init-from <run>', "start from a run's weights (its best/, else last/): a second phase with --unfreeze-from")
+      .option('--time-budget <duration>', "wall-clock budget for training when train plans the dataset (30m, 1h, 90s); a plans.json made for another budget is planned again [default: 60m]", duration)
+      .option('--no-measure', 'when train plans: use the estimated step time instead of timing a few training steps of the planned network (a few seconds)')
       .option('--no-plan', "train on the built-in defaults below instead of the dataset's plans.json (by default the plan is used, made first if there is none or it is out of date; every flag given overrides its setting)")
       .option('--resume', 'continue the run in --out from its last checkpoint (after a kill or Ctrl-C)')
       .option('--overwrite', 'replace a run already in --out (the new one is trained beside it and swapped in)')
@@ -158,7 +165,18 @@ export const trainCommand: CommandModule = {
           model: unplanned.model,
           settings: unplanned.settings,
           // A new run follows the dataset's plan (made first if missing or stale) unless --no-plan.
-          plan: { values, given, usePlan: options['plan'] !== false, planOptions: { cores: availableParallelism() } },
+          // Planning (no plans.json, an out-of-date one, or one made for another --time-budget) times a few steps of
+          // the planned network on the backend selected for the run, unless --no-measure.
+          plan: {
+            values,
+            given,
+            usePlan: options['plan'] !== false,
+            planOptions: {
+              cores: availableParallelism(),
+              ...(options['timeBudget'] === undefined ? {} : { timeBudgetSeconds: options['timeBudget'] as number }),
+              ...(options['measure'] === false ? {} : { measureStep: trainingStepMeasurer() }),
+            },
+          },
           fold: options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: options['folds'] as number },
           workers: options['workers'] as number | undefined,
           backend: options['backend'] as BackendChoice,

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { PLAN_RULES } from '@medseg/data';
+import { encoderCatalogue } from './encoder-catalogue.js';
 import { encoderCost } from './encoder-cost.js';
 
 describe('encoderCost', () => {
@@ -16,4 +18,12 @@ describe('encoderCost', () => {
     expect(flops).toBe(2 * 27 * 512 + 2 * 9 * 512);
     model.dispose();
   });
+});
+
+describe("the planner's encoder cost table (libs/data PLAN_RULES.cost.encoderFlops128)", () => {
+  it('holds every registered backbone, with the FLOPs of the network as built at 128 px', async () => {
+    const rows = await encoderCatalogue();
+    expect(Object.keys(PLAN_RULES.cost.encoderFlops128).sort()).toEqual(rows.map((r) => r.name).sort());
+    for (const row of rows) expect(PLAN_RULES.cost.encoderFlops128[row.name], row.name).toBe(row.flops128);
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { applyPlan, type EnsurePlansResult, plannedTrainSettings, planIngestChecks, type PlanOptions } from '@medseg/data';
+import { applyPlan, type EnsurePlansResult, plannedTrainSettings, planIngestChecks, type PlanDatasetOptions } from '@medseg/data';
 import type { LossName } from './losses.js';
 import type { RunSettingsProvenance } from './run-record-schema.js';
 import type { TrainSettings } from './train-settings.js';
@@ -32,8 +32,11 @@ export interface TrainPlanRequest {
   readonly given: (name: string) => boolean;
   /** false (`--no-plan`): the values as they are, defaults included. */
   readonly usePlan: boolean;
-  /** Options of a plan made because the dataset has none, or none current. */
-  readonly planOptions?: PlanOptions;
+  /**
+   * Options of a plan made because the dataset has none, or none current (or, with `timeBudgetSeconds`, none
+   * made for that budget); `measureStep` times the planned network's steps (trainingStepMeasurer).
+   */
+  readonly planOptions?: PlanDatasetOptions;
 }
 
 export interface ResolvedTrainSettings {

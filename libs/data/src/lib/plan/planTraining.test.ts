@@ -5,7 +5,7 @@ import { createRng } from '../random.js';
 import type { Vec3 } from '../volume.js';
 import { datasetFingerprint, poolIntensities } from './datasetFingerprint.js';
 import { summarizeIntensities, summarizeValues } from './intensitySummary.js';
-import { PLAN_RULES, planTraining } from './planTraining.js';
+import { encoderExtraSecondsPerImage, estimatedSecondsPerStep, PLAN_RULES, type PlannedNetwork, planTraining, type StepMeasurement } from './planTraining.js';
 import { validatePlans } from './plansRecord.js';
 
 interface SyntheticOptions {
@@ -143,7 +143,10 @@ describe('planTraining', () => {
     expect(tight.train.encoder.value).toBe(PLAN_RULES.cheaperEncoder);
     expect(tight.train.decoderFilters.value).toEqual([64, 32, 16, 16, 8]);
     // The cheaper encoder's step is the measured one scaled by the encoders' cost ratio.
-    expect(tight.estimate.secondsPerStep).toBeCloseTo((1.2 * 0.61) / PLAN_RULES.cost.encoderFactor[PLAN_RULES.encoder]!, 1);
+    const net = (encoder: string, decoderFilters: readonly number[]) => ({ encoder, decoderFilters, inputSize: tight.train.inputSize.value, batchSize: 8, workers: tight.train.workers.value });
+    const ratio = estimatedSecondsPerStep(net(PLAN_RULES.cheaperEncoder, PLAN_RULES.cheaperDecoderFilters)) / estimatedSecondsPerStep(net(PLAN_RULES.encoder, PLAN_RULES.decoderFilters));
+    expect(ratio).toBeLessThan(0.5);
+    expect(tight.estimate.secondsPerStep).toBeCloseTo(1.2 * ratio, 3);
     expect(tight.train.epochs.value).toBeLessThan(planTraining(fp, { secondsPerStep: 1.2 }).train.epochs.value);
     expect(tight.estimate.minutes).toBeLessThanOrEqual(10);
     expect(tight.estimate.withinBudget).toBe(true);
@@ -164,7 +167,7 @@ describe('planTraining', () => {
 
   it('makes a record that validates, and validation names what is wrong', () => {
     const fp = datasetFingerprint(syntheticDataset(mrSmall).manifest);
-    const record = { schemaVersion: 1, generator: 'test', dataset: { manifestSha256: 'x', cases: 36 }, options: { timeBudgetSeconds: 3600, secondsPerStep: null, cores: 1, maxInputSize: 256 }, fingerprint: fp, plan: planTraining(fp) };
+    const record = { schemaVersion: 1, generator: 'test', dataset: { manifestSha256: 'x', cases: 36 }, options: { timeBudgetSeconds: 3600, secondsPerStep: null, measured: false, cores: 1, maxInputSize: 256 }, fingerprint: fp, plan: planTraining(fp) };
     const json = JSON.parse(JSON.stringify(record)) as typeof record;
     expect(validatePlans(json, 'plans.json').plan.train.inputSize.value).toBe(160);
     expect(() => validatePlans({ ...json, schemaVersion: 9 }, '/d/plans.json')).toThrow(/\/d\/plans\.json: unsupported plans schema version 9/);
@@ -174,5 +177,89 @@ describe('planTraining', () => {
     const oddSize = JSON.parse(JSON.stringify(record)) as typeof broken;
     oddSize.plan.train.inputSize.value = 100;
     expect(() => validatePlans(oddSize, 'p')).toThrow(/multiple of 32/);
+  });
+});
+
+describe('the cost model', () => {
+  // Measured 2026-12-02 on the 2-core machine (1 worker, wasm, batch 8, 160 px, decoder 128-64-32-16-16).
+  const at160: PlannedNetwork = { encoder: 'mobilenet_v1_0.25', decoderFilters: [128, 64, 32, 16, 16], inputSize: 160, batchSize: 8, contextSlices: 0, workers: 1 };
+
+  it("includes the encoder's cost: the estimates of α0.25 and α1.0 match their measured step times", () => {
+    expect(estimatedSecondsPerStep(at160)).toBeGreaterThan(1.25 * 0.95);
+    expect(estimatedSecondsPerStep(at160)).toBeLessThan(1.25 * 1.05);
+    const alpha1 = estimatedSecondsPerStep({ ...at160, encoder: 'mobilenet_v1_1.0' });
+    expect(alpha1).toBeGreaterThan(2.0 * 0.95);
+    expect(alpha1).toBeLessThan(2.0 * 1.05);
+    // The reference encoder adds nothing beyond the reference figures, and the others add their FLOPs' share.
+    expect(encoderExtraSecondsPerImage('mobilenet_v1_0.25')).toBe(0);
+    const flops = PLAN_RULES.cost.encoderFlops128;
+    const extra = (e: string) => encoderExtraSecondsPerImage(e);
+    expect(extra('resnet50') / extra('mobilenet_v1_1.0')).toBeCloseTo((flops['resnet50']! - flops['mobilenet_v1_0.25']!) / (flops['mobilenet_v1_1.0']! - flops['mobilenet_v1_0.25']!), 9);
+    const order = ['mobilenet_v1_0.25', 'mobilenet_v2_1.0', 'mobilenet_v1_1.0', 'resnet50', 'vgg16'].map((encoder) => estimatedSecondsPerStep({ ...at160, encoder }));
+    for (let i = 1; i < order.length; i++) expect(order[i]!).toBeGreaterThan(order[i - 1]!);
+    // An encoder the table does not know is costed as the dearest one, so its plan still fits.
+    expect(estimatedSecondsPerStep({ ...at160, encoder: 'some_future_net' })).toBe(estimatedSecondsPerStep({ ...at160, encoder: 'vgg16' }));
+    // Area, batch and workers scale the whole step.
+    expect(estimatedSecondsPerStep({ ...at160, inputSize: 320, batchSize: 16, workers: 2 })).toBeCloseTo((estimatedSecondsPerStep(at160) * 4 * 2) / PLAN_RULES.cost.twoWorkerSpeedup, 9);
+  });
+
+  it('plans with a measured step time: the measured network gets it, another decoder its cost-model share, and the reasons say so', () => {
+    const fp = datasetFingerprint(syntheticDataset(mrSmall).manifest);
+    const estimated = planTraining(fp, { cores: 2 });
+    expect(estimated.estimate.secondsPerStepSource).toBe('estimated');
+    expect(estimated.estimate.measurement).toBeNull();
+    expect(estimated.train.epochs.reason).toMatch(/s\/step estimated \(not measured\)/);
+    const t = estimated.train;
+    const network: PlannedNetwork = { encoder: t.encoder.value, decoderFilters: t.decoderFilters.value, inputSize: t.inputSize.value, batchSize: t.batchSize.value, contextSlices: 0, workers: t.workers.value };
+    const measurement: StepMeasurement = { network, secondsPerStep: 0.9, steps: 4, measuredWorkers: 2, wallSeconds: 12, note: 'wasm backend, 2 worker(s)' };
+    const measured = planTraining(fp, { cores: 2, measurement });
+    expect(measured.estimate.secondsPerStepSource).toBe('measured');
+    expect(measured.estimate.secondsPerStep).toBe(0.9);
+    expect(measured.estimate.measurement).toEqual(measurement);
+    expect(measured.train.epochs.reason).toContain(`0.9 s/step measured on this machine over 4 timed steps of ${network.encoder}, decoder 128-64-32-16-16, 160 px, batch 8, 2 worker(s)`);
+    expect(measured.train.epochs.reason).toContain(`training takes ${measured.estimate.minutes} min`);
+    // The planned minutes follow from the measured step: epochs x (steps x 0.9 s + validation) + overhead.
+    const validation = measured.estimate.secondsPerEpoch - measured.estimate.stepsPerEpoch * 0.9;
+    expect(validation).toBeGreaterThan(0);
+    expect(validation).toBeCloseTo(estimated.estimate.secondsPerEpoch - estimated.estimate.stepsPerEpoch * estimated.estimate.secondsPerStep, 1);
+    // A measurement of the cheaper decoder: the planned (reference) decoder's time is scaled by the cost model.
+    const cheaper = { ...network, decoderFilters: PLAN_RULES.cheaperDecoderFilters };
+    const scaled = planTraining(fp, { cores: 2, measurement: { ...measurement, network: cheaper } });
+    expect(scaled.train.decoderFilters.value).toEqual(PLAN_RULES.decoderFilters);
+    expect(scaled.estimate.secondsPerStep).toBeCloseTo((0.9 * estimatedSecondsPerStep(network)) / estimatedSecondsPerStep(cheaper), 3);
+    expect(scaled.train.epochs.reason).toMatch(/scaled to decoder 128-64-32-16-16 by the cost model/);
+    // --seconds-per-step wins over a measurement.
+    const given = planTraining(fp, { cores: 2, measurement, secondsPerStep: 2 });
+    expect(given.estimate.secondsPerStep).toBe(2);
+    expect(given.estimate.measurement).toBeNull();
+    expect(given.train.epochs.reason).toMatch(/given \(--seconds-per-step 2/);
+  });
+
+  it('fits the budget with the measured time: a slower measured step buys fewer epochs, and the estimate stays within the budget', () => {
+    const fp = datasetFingerprint(syntheticDataset(mrSmall).manifest);
+    const t = planTraining(fp).train;
+    const network: PlannedNetwork = { encoder: t.encoder.value, decoderFilters: t.decoderFilters.value, inputSize: t.inputSize.value, batchSize: t.batchSize.value, contextSlices: 0, workers: t.workers.value };
+    const m = (secondsPerStep: number): StepMeasurement => ({ network, secondsPerStep, steps: 3, measuredWorkers: 1, wallSeconds: 5, note: 'test' });
+    const plans = [0.3, 0.6, 1.2, 2.4].map((s) => planTraining(fp, { timeBudgetSeconds: 1800, measurement: m(s) }));
+    // On the measured network a slower step buys fewer steps; once the chosen encoder cannot have the minimum
+    // epochs, the plan moves to the cheaper one.
+    const onMeasured = plans.filter((p) => p.train.encoder.value === network.encoder && p.train.decoderFilters.value.join() === network.decoderFilters.join());
+    expect(onMeasured.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < onMeasured.length; i++) {
+      const [faster, slower] = [onMeasured[i - 1]!, onMeasured[i]!];
+      const steps = (p: typeof faster) => p.train.epochs.value * p.estimate.stepsPerEpoch;
+      expect(steps(slower)).toBeLessThanOrEqual(steps(faster));
+    }
+    expect(onMeasured[0]!.train.epochs.value).toBeGreaterThan(onMeasured.at(-1)!.train.epochs.value);
+    for (const plan of plans.filter((p) => !onMeasured.includes(p))) {
+      expect(plan.train.encoder.value).toBe(PLAN_RULES.cheaperEncoder);
+      expect(plan.train.epochs.value).toBeGreaterThanOrEqual(PLAN_RULES.minEpochs);
+    }
+    for (const plan of plans) {
+      expect(plan.estimate.withinBudget).toBe(true);
+      // One more epoch would not fit (or the step rule's epochs are reached).
+      const desired = Math.min(PLAN_RULES.maxEpochs, Math.max(PLAN_RULES.minEpochs, Math.round(PLAN_RULES.targetSteps / plan.estimate.stepsPerEpoch)));
+      if (plan.train.epochs.value < desired) expect(PLAN_RULES.overheadSeconds + (plan.train.epochs.value + 1) * plan.estimate.secondsPerEpoch).toBeGreaterThan(1800);
+    }
   });
 });

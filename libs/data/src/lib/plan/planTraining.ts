@@ -44,8 +44,12 @@ export interface TrainingPlan {
   };
   /** How long training is expected to take, and whether it fits the budget. */
   readonly estimate: {
+    /** Seconds per optimiser step of the planned network with the planned workers. */
     readonly secondsPerStep: number;
+    /** `measured`: timed on this machine (`measurement`) or given (`--seconds-per-step`); `estimated`: from `PLAN_RULES.cost`. */
     readonly secondsPerStepSource: 'measured' | 'estimated';
+    /** The timed steps the step time comes from (null when estimated or given by hand). */
+    readonly measurement: StepMeasurement | null;
     readonly trainingSlices: number;
     readonly stepsPerEpoch: number;
     readonly secondsPerEpoch: number;
@@ -56,6 +60,32 @@ export interface TrainingPlan {
   };
 }
 
+/** The network and step a plan trains: what a step-time measurement must build and time. */
+export interface PlannedNetwork {
+  readonly encoder: string;
+  readonly decoderFilters: readonly number[];
+  readonly inputSize: number;
+  readonly batchSize: number;
+  readonly contextSlices: number;
+  /** Threads sharing each batch. */
+  readonly workers: number;
+}
+
+/** Seconds per training step of `network`, timed on this machine (libs/models `measureTrainingStep`). */
+export interface StepMeasurement {
+  readonly network: PlannedNetwork;
+  /** Seconds per optimiser step with `network.workers` workers. */
+  readonly secondsPerStep: number;
+  /** Timed steps (after the warm-up ones). */
+  readonly steps: number;
+  /** Threads that ran the timed steps; when fewer than `network.workers`, `secondsPerStep` is scaled by the documented speed-up. */
+  readonly measuredWorkers: number;
+  /** Wall seconds the measurement took, building the network and loading slices included. */
+  readonly wallSeconds: number;
+  /** How it was measured, for the plan's reasons (the backend, scaling). */
+  readonly note: string;
+}
+
 export interface PlanOptions {
   /** Wall-clock budget for all of training (every fold model together). Default 60 minutes. */
   readonly timeBudgetSeconds?: number;
@@ -64,6 +94,12 @@ export interface PlanOptions {
    * size, with `workers`), measured by the caller on this machine. Absent: estimated from `PLAN_RULES.cost`.
    */
   readonly secondsPerStep?: number;
+  /**
+   * Seconds per step of some network timed on this machine (`secondsPerStep` wins when both are given). The
+   * planner scales it to each candidate network by the ratio of their estimated costs, so a measurement of the
+   * network the plan ends up choosing gives that network's measured time.
+   */
+  readonly measurement?: StepMeasurement;
   /** CPU cores available for training; the plan uses up to two workers. Default 1. */
   readonly cores?: number;
   /** Largest input size the planner will choose. Default 256. */
@@ -100,27 +136,63 @@ export const PLAN_RULES = {
     secondsPerInferredSlice: 1 / 107,
     /** CPU time per step relative to 64-32-16-16-8 (README: 1983, 1051, 640 and 499 ms). */
     decoderFactor: { '256-128-64-32-16': 1983 / 640, '128-64-32-16-16': 1051 / 640, '64-32-16-16-8': 1, '32-16-16-8-8': 499 / 640 } as Record<string, number>,
-    /** CPU time per step relative to α0.25 (1 wasm thread, 160 px, batch 8, decoder 128-64-32-16-16, 2026-12-02: α0.25 ≈ 1.25 s, α1.0 ≈ 1.9 s). */
-    encoderFactor: { 'mobilenet_v1_0.25': 1, 'mobilenet_v1_1.0': 1.5 } as Record<string, number>,
     /** Two workers train 1.70x as fast as one (README). */
     twoWorkerSpeedup: 1.7,
+    /**
+     * FLOPs of one 128 x 128 forward pass of each frozen encoder as the U-Net uses it (`medseg encoders --json`,
+     * flops128; libs/models encoder-cost.ts; checked against the built networks by a libs/models test).
+     */
+    encoderFlops128: {
+      'mobilenet_v1_0.25': 26_628_096,
+      'mobilenet_v1_1.0': 370_753_536,
+      'mobilenet_v2_1.0': 195_588_096,
+      resnet50: 2_518_155_264,
+      vgg16: 10_022_289_408,
+    } as Record<string, number>,
+    /**
+     * Seconds of frozen-encoder forward pass per GFLOP, one wasm thread (5.7 GFLOP/s). Measured 2026-12-02 on the
+     * 2-core machine, 1 worker, batch 8, 160 px, decoder 128-64-32-16-16: α0.25 1.25 s/step, α1.0 2.0 s/step; the
+     * 0.75 s difference over the 8 x 1.5625 x (370.8 - 26.6) MFLOP between them. Dense convolutions (ResNet, VGG)
+     * run faster per FLOP than depthwise ones on XNNPACK, so this over-estimates them: a plan then fits its budget.
+     */
+    encoderSecondsPerGflop: 0.75 / (8 * 1.5625 * ((370_753_536 - 26_628_096) / 1e9)),
+    /** The encoder of the reference figures above (its cost is inside them). */
+    referenceEncoder: 'mobilenet_v1_0.25',
   },
 } as const;
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 const key = (filters: readonly number[]) => filters.join('-');
 const confirm = 'to be confirmed by cross-validation (experiments/recipe-cv.mjs)';
+const withinBudgetText = (minutes: number, budget: number) => (minutes <= budget ? '' : `, MORE than the budget of ${budget} min (one epoch does not fit)`);
 
-/** Relative compute of one network (decoder width x encoder x input area), 1 for the README's reference network at 128 px. */
-function networkFactor(encoder: string, filters: readonly number[], inputSize: number): number {
-  const { cost } = PLAN_RULES;
-  return (cost.decoderFactor[key(filters)] ?? 1) * (cost.encoderFactor[encoder] ?? 1) * (inputSize / 128) ** 2;
+/** FLOPs of an encoder at 128 px; an encoder missing from the table is costed as the dearest one there (a plan then fits). */
+function encoderFlops(encoder: string): number {
+  const table = PLAN_RULES.cost.encoderFlops128;
+  return table[encoder] ?? Math.max(...Object.values(table));
 }
 
-function stepCost(encoder: string, filters: readonly number[], inputSize: number, batchSize: number, workers: number): number {
+/**
+ * Seconds per 128 x 128 image of the encoder's forward pass beyond the reference encoder's (whose cost is inside the
+ * reference figures), one thread: the encoder factor of the cost model.
+ */
+export function encoderExtraSecondsPerImage(encoder: string): number {
   const { cost } = PLAN_RULES;
-  return (cost.secondsPerStepReference * networkFactor(encoder, filters, inputSize) * (batchSize / 8)) / (workers >= 2 ? cost.twoWorkerSpeedup : 1);
+  return ((encoderFlops(encoder) - encoderFlops(cost.referenceEncoder)) / 1e9) * cost.encoderSecondsPerGflop;
 }
+
+/**
+ * Estimated seconds per optimiser step (pure): the reference step scaled by the decoder width, plus the encoder's
+ * extra forward cost, both per image, by the input area and batch size, divided by the two-worker speed-up.
+ */
+export function estimatedSecondsPerStep(network: Omit<PlannedNetwork, 'contextSlices'>): number {
+  const { cost } = PLAN_RULES;
+  const decoder = cost.decoderFactor[key(network.decoderFilters)] ?? 1;
+  const perImage128 = (cost.secondsPerStepReference * decoder) / 8 + encoderExtraSecondsPerImage(network.encoder);
+  return (perImage128 * (network.inputSize / 128) ** 2 * network.batchSize) / (network.workers >= 2 ? cost.twoWorkerSpeedup : 1);
+}
+
+const networkName = (n: PlannedNetwork) => `${n.encoder}, decoder ${key(n.decoderFilters)}, ${n.inputSize} px, batch ${n.batchSize}`;
 
 /** Smallest multiple of 32 at or above `x`, within [min, max]. */
 function multipleOf32(x: number, min: number, max: number): number {
@@ -205,15 +277,19 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   const workers = Math.min(2, cores);
   const batchSize = PLAN_RULES.batchSize;
   const stepsPerEpoch = Math.ceil(trainingSlices / batchSize);
-  const measured = options.secondsPerStep;
-  // A measured step is of the plan's first choice (the chosen encoder and the reference decoder); other networks scale from it.
+  const contextSlices = 0;
+  const networkOf = (encoder: string, filters: readonly number[]): PlannedNetwork => ({ encoder, decoderFilters: filters, inputSize, batchSize, contextSlices, workers });
+  // The step time of one network, measured or given, scaled to the others by their estimated costs.
+  const given = options.secondsPerStep;
+  const measurement = given === undefined ? options.measurement : undefined;
+  if (measurement !== undefined && !(measurement.secondsPerStep > 0 && Number.isFinite(measurement.secondsPerStep))) throw new RangeError(`planTraining: measurement.secondsPerStep must be > 0, got ${measurement.secondsPerStep}`);
+  const basis = given !== undefined ? { seconds: given, network: networkOf(PLAN_RULES.encoder, PLAN_RULES.decoderFilters) } : measurement === undefined ? undefined : { seconds: measurement.secondsPerStep, network: measurement.network };
   const secondsPerStepOf = (encoder: string, filters: readonly number[]) =>
-    measured === undefined
-      ? stepCost(encoder, filters, inputSize, batchSize, workers)
-      : (measured * stepCost(encoder, filters, inputSize, batchSize, workers)) / stepCost(PLAN_RULES.encoder, PLAN_RULES.decoderFilters, inputSize, batchSize, workers);
+    basis === undefined ? estimatedSecondsPerStep(networkOf(encoder, filters)) : (basis.seconds * estimatedSecondsPerStep(networkOf(encoder, filters))) / estimatedSecondsPerStep(basis.network);
   const epochSecondsOf = (encoder: string, filters: readonly number[]) => {
-    const inferFactor = networkFactor(encoder, filters, inputSize) / (workers >= 2 ? PLAN_RULES.cost.twoWorkerSpeedup : 1);
-    const validationSeconds = (validationSlices + PLAN_RULES.bnRecalibration) * PLAN_RULES.cost.secondsPerInferredSlice * inferFactor;
+    const perSlice128 = PLAN_RULES.cost.secondsPerInferredSlice * (PLAN_RULES.cost.decoderFactor[key(filters)] ?? 1) + encoderExtraSecondsPerImage(encoder);
+    const inferSeconds = (perSlice128 * (inputSize / 128) ** 2) / (workers >= 2 ? PLAN_RULES.cost.twoWorkerSpeedup : 1);
+    const validationSeconds = (validationSlices + PLAN_RULES.bnRecalibration) * inferSeconds;
     return stepsPerEpoch * secondsPerStepOf(encoder, filters) + validationSeconds;
   };
   const perModelBudget = budgetSeconds / models - PLAN_RULES.overheadSeconds;
@@ -221,10 +297,11 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   const affordable = (encoder: string, filters: readonly number[]) => Math.floor(perModelBudget / epochSecondsOf(encoder, filters));
   // The cross-validated encoder, unless the budget cannot give it the minimum epochs; then the cheaper one.
   let encoder: string = PLAN_RULES.encoder;
-  let encoderReason = `frozen ImageNet MobileNet v1 α1.0 (to conv_pw_12): chosen by 2-fold cross-validation over STS_001-028 against α0.25 (docs/results.md: higher out-of-fold Dice in both folds); it costs ${PLAN_RULES.cost.encoderFactor['mobilenet_v1_1.0']}x α0.25's CPU time per step`;
+  const costRatio = round(estimatedSecondsPerStep(networkOf(PLAN_RULES.encoder, PLAN_RULES.decoderFilters)) / estimatedSecondsPerStep(networkOf(PLAN_RULES.cheaperEncoder, PLAN_RULES.decoderFilters)), 2);
+  let encoderReason = `frozen ImageNet MobileNet v1 α1.0 (to conv_pw_12): chosen by 2-fold cross-validation over STS_001-028 against α0.25 (docs/results.md: out-of-fold Dice 0.703 against 0.613, higher for 22 of 28 patients); it costs ${costRatio}x α0.25's CPU time per step`;
   if (affordable(encoder, PLAN_RULES.decoderFilters) < PLAN_RULES.minEpochs && affordable(PLAN_RULES.cheaperEncoder, PLAN_RULES.decoderFilters) > affordable(encoder, PLAN_RULES.decoderFilters)) {
     encoder = PLAN_RULES.cheaperEncoder;
-    encoderReason = `frozen ImageNet MobileNet v1 α0.25: the cross-validated α1.0 affords fewer than ${PLAN_RULES.minEpochs} epochs in the budget, and α0.25 costs 1/${PLAN_RULES.cost.encoderFactor['mobilenet_v1_1.0']} of its CPU time per step (the PyTorch reference reached 0.766-0.779 on unseen STS patients with it)`;
+    encoderReason = `frozen ImageNet MobileNet v1 α0.25: the cross-validated α1.0 affords fewer than ${PLAN_RULES.minEpochs} epochs in the budget, and α0.25 costs 1/${costRatio} of its CPU time per step (the PyTorch reference reached 0.766-0.779 on unseen STS patients with it)`;
   }
   let filters: readonly number[] = PLAN_RULES.decoderFilters;
   let decoderReason = `the PyTorch reference's decoder (issue 15: α0.25 ImageNet encoder, decoder 128-64-32-16-16, 15 epochs, held-out Dice 0.766-0.779 on unseen STS patients, three seeds); ${confirm}`;
@@ -237,10 +314,19 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   const epochSeconds = epochSecondsOf(encoder, filters);
   const minutes = round((models * (PLAN_RULES.overheadSeconds + epochs * epochSeconds)) / 60, 1);
   const budgetMinutes = round(budgetSeconds / 60, 1);
+  const stepSeconds = secondsPerStepOf(encoder, filters);
+  const planned = networkOf(encoder, filters);
+  const sameNetwork = (n: PlannedNetwork) => networkName(n) === networkName(planned) && n.workers === planned.workers;
+  const stepSource =
+    given !== undefined
+      ? `${round(stepSeconds, 3)} s/step given (--seconds-per-step ${given} for decoder ${key(PLAN_RULES.decoderFilters)}${sameNetwork(basis!.network) ? '' : `, scaled to ${key(filters)} by the cost model`})`
+      : measurement !== undefined
+        ? `${round(stepSeconds, 3)} s/step measured on this machine over ${measurement.steps} timed steps of ${networkName(measurement.network)}, ${measurement.network.workers} worker(s) (${measurement.note})${sameNetwork(measurement.network) ? '' : `, scaled to decoder ${key(filters)} by the cost model`}`
+        : `${round(stepSeconds, 3)} s/step estimated (not measured) from the README's benchmark figures for ${networkName(planned)}, ${workers} worker(s), the encoder's cost scaled by its FLOPs`;
   const epochsReason =
     `${PLAN_RULES.targetSteps} optimiser steps (15 epochs of the 1709 slices of STS_001-028 at batch 8: the PyTorch reference's 15 epochs) at ${stepsPerEpoch} steps per epoch gives ${desiredEpochs} epochs (kept within ${PLAN_RULES.minEpochs}-${PLAN_RULES.maxEpochs})` +
     (epochs < desiredEpochs ? `, but the budget of ${budgetMinutes} min affords ${fits} epoch(s) of ${round(epochSeconds, 0)} s${models > 1 ? ` for each of ${models} fold models` : ''}` : `, which fits the budget of ${budgetMinutes} min`) +
-    `; ${confirm}`;
+    `; at ${stepSource}, training takes ${minutes} min${models > 1 ? ` for ${models} models` : ''}${withinBudgetText(minutes, budgetMinutes)}; ${confirm}`;
   const withinBudget = minutes <= budgetMinutes;
 
   return {
@@ -281,8 +367,9 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
       tta: { value: false, reason: 'off: flip TTA hurt models trained with light augmentation (README, STS_030 0.58 to 0.37); with the default preset it is safe but untested, ' + confirm },
     },
     estimate: {
-      secondsPerStep: round(secondsPerStepOf(encoder, filters), 4),
-      secondsPerStepSource: measured === undefined ? 'estimated' : 'measured',
+      secondsPerStep: round(stepSeconds, 4),
+      secondsPerStepSource: basis === undefined ? 'estimated' : 'measured',
+      measurement: measurement ?? null,
       trainingSlices,
       stepsPerEpoch,
       secondsPerEpoch: round(epochSeconds, 1),

@@ -14,13 +14,27 @@ export interface PlansRecord {
   readonly generator: string;
   /** The manifest the fingerprint was made from (sha256 of its bytes): a changed dataset needs a new plan. */
   readonly dataset: { readonly manifestSha256: string; readonly cases: number };
-  readonly options: { readonly timeBudgetSeconds: number; readonly secondsPerStep: number | null; readonly cores: number; readonly maxInputSize: number };
+  readonly options: {
+    readonly timeBudgetSeconds: number;
+    /** `--seconds-per-step` as given, or null. */
+    readonly secondsPerStep: number | null;
+    /** Whether the step time was timed on this machine (`plan.estimate.measurement` holds the figures). */
+    readonly measured: boolean;
+    readonly cores: number;
+    readonly maxInputSize: number;
+  };
   readonly fingerprint: DatasetFingerprint;
   readonly plan: TrainingPlan;
 }
 
 export function plansOptions(options: PlanOptions): PlansRecord['options'] {
-  return { timeBudgetSeconds: options.timeBudgetSeconds ?? 3600, secondsPerStep: options.secondsPerStep ?? null, cores: options.cores ?? 1, maxInputSize: options.maxInputSize ?? 256 };
+  return {
+    timeBudgetSeconds: options.timeBudgetSeconds ?? 3600,
+    secondsPerStep: options.secondsPerStep ?? null,
+    measured: options.secondsPerStep === undefined && options.measurement !== undefined,
+    cores: options.cores ?? 1,
+    maxInputSize: options.maxInputSize ?? 256,
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
