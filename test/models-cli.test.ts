@@ -236,9 +236,11 @@ print(json.dumps({
 
   // Member b reads its slices with their neighbours (2.5D), member a without: each gets its own input.
   it('predicts with an ensemble: each voxel is foreground where both members agree on it, background where both do', () => {
+    // One threshold for members and ensemble alike (each run chose its own on validation; the rule below needs 0.5).
+    const postprocessing = ['--threshold', '0.5', '--no-largest-component'];
     const predict = (name: string, models: string[], extra: string[] = []) => {
       const out = join(work, name);
-      const result = medseg(['predict', ...models.flatMap((m) => ['--model', m]), '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm', '--engine', 'tfjs', ...extra]);
+      const result = medseg(['predict', ...models.flatMap((m) => ['--model', m]), '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm', '--engine', 'tfjs', ...postprocessing, ...extra]);
       expect(result.status, result.err).toBe(0);
       return join(out, 'STS_003.nii.gz');
     };
