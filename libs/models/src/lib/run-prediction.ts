@@ -25,8 +25,7 @@ import { datasetPredictionInputs, datasetSplitCases, dicomPredictionInputs, type
 import { type PredictedCase, writePredictionOutputs } from './prediction-outputs.js';
 import { predictVolume } from './predict-volume.js';
 import { readRunRecord, sha256Hex } from './run-record.js';
-import { RUN_RECORD_FILE, type RunPostprocessing, type RunRecord } from './run-record-schema.js';
-import { type ResolvedPostprocessing, resolvePostprocessing } from './resolve-postprocessing.js';
+import { RUN_RECORD_FILE, type RunRecord } from './run-record-schema.js';
 import { unetInputChannels } from './unet.js';
 
 export const PREDICTIONS_FILE = 'predictions.json';
@@ -41,9 +40,8 @@ export interface RunPredictionOptions {
   readonly out: string;
   readonly overwrite?: boolean;
   readonly tta?: boolean;
-  /** Override the run's recorded post-processing (chosen on validation), else the defaults for runs without one. */
-  readonly largestComponent?: boolean | undefined;
-  readonly threshold?: number | undefined;
+  readonly largestComponent?: boolean;
+  readonly threshold?: number;
   readonly batchSize?: number;
   /** Dataset input: the cases to predict (train/val follow the models' cross-validation fold). */
   readonly split?: PredictionSplit;
@@ -78,8 +76,7 @@ export type RunPredictionEvent =
   | { type: 'engine'; description: string }
   | { type: 'stored'; id: string; outcome: StoreOutcome; file: string }
   | { type: 'case'; result: PredictedCase }
-  | { type: 'note'; message: string }
-  | { type: 'postprocessing'; postprocessing: ResolvedPostprocessing };
+  | { type: 'note'; message: string };
 
 /** predictions.json: what was predicted, with what, and whether the folder is complete. */
 export interface PredictionRecord {
@@ -123,8 +120,6 @@ interface Member {
   readonly record: RunRecord;
   /** The run folder (holding run.json or the checkpoint), null for a lone checkpoint folder. */
   readonly run: string | null;
-  /** The run's post-processing chosen on validation (run.json's: the checkpoints' copies predate it). */
-  readonly postprocessing: RunPostprocessing | undefined;
 }
 
 const describe = (r: RunRecord) => JSON.stringify({ classes: r.dataset.classes.map((c) => c.key), normalization: r.dataset.normalization });
@@ -140,8 +135,7 @@ async function loadMembers(checkpoints: readonly string[]): Promise<Member[]> {
       const parent = dirname(checkpoint);
       const isRun = (await pathExists(join(parent, RUN_RECORD_FILE))) || (await checkpointFolder(join(parent, 'last'))) !== null;
       const record = contents.run ?? (await readRunRecord(isRun ? parent : checkpoint));
-      const postprocessing = (isRun && (await pathExists(join(parent, RUN_RECORD_FILE))) ? (await readRunRecord(parent)).postprocessing : undefined) ?? record.postprocessing;
-      members.push({ checkpoint, contents, record, run: isRun ? parent : null, postprocessing });
+      members.push({ checkpoint, contents, record, run: isRun ? parent : null });
     }
     for (const member of members) {
       if (member.contents.unet.config.classes !== members[0]!.contents.unet.config.classes || describe(member.record) !== describe(members[0]!.record)) {
@@ -220,9 +214,7 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       manifest === undefined
         ? dicomPredictionInputs(input, record.dataset.normalization, skip, keep, options.seriesPerPatient)
         : datasetPredictionInputs(input, manifest, datasetSplitCases(manifest, split, fold).filter((c) => keep(c.seriesInstanceUid)), note);
-    const postprocessing = resolvePostprocessing(members.map((m) => m.postprocessing?.chosen), { threshold: options.threshold, largestComponent: options.largestComponent });
-    onEvent({ type: 'postprocessing', postprocessing });
-    const predictOptions = { batchSize: options.batchSize ?? 8, tta: options.tta === true, threshold: postprocessing.threshold, largestComponent: postprocessing.largestComponent };
+    const predictOptions = { batchSize: options.batchSize ?? 8, tta: options.tta === true, threshold: options.threshold ?? 0.5, largestComponent: options.largestComponent === true };
     const folder = await prepareOutputFolder(out, { kind: 'predict', ...(options.overwrite === true ? { overwrite: true } : {}) });
     engines = await selectPredictionEngines(members.map((m) => ({ checkpoint: m.checkpoint, contents: m.contents })), { engine: options.engine ?? 'auto', threads: options.workers ?? 1 });
     onEvent({ type: 'engine', description: engines.description });
@@ -242,7 +234,7 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       ...(options.shard === undefined ? {} : { shard: options.shard }),
       ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
       ...(manifest === undefined ? {} : { inputManifestSha256: sha256Hex(await readFile(join(input, 'manifest.json'))) }),
-      settings: { ...predictOptions, postprocessing, engine: engines.engine, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
+      settings: { ...predictOptions, engine: engines.engine, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
       cases,
       skipped,
     };
