@@ -47,7 +47,8 @@ beforeAll(async () => {
     ['train', '--dataset', 'ds', '--out', 'run', '--no-plan', '--epochs', '3', '--lr', '0.01', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')],
     ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--json'],
     // The references, in one run: the STS series, a multi-frame file and one image of the 9-syntax set.
-    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm'],
+    // The page thresholds at the export's 0.5 and keeps every component: predict is told the same (not the run's choice).
+    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm', '--threshold', '0.5', '--no-largest-component'],
     ['convert', series, '-o', 'sts002.nii.gz'],
   ];
   for (const step of steps) {

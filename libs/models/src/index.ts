@@ -43,8 +43,14 @@ export { predictSlices, probabilitiesToLabels } from './lib/predict-slices.js';
 export type { DatasetSplit, LoadDatasetSlicesOptions } from './lib/dataset-slices.js';
 export { concatSliceSets, datasetCaseSplits, loadDatasetSlices } from './lib/dataset-slices.js';
 export { largestComponent } from './lib/largest-component.js';
-export type { PredictVolumeOptions } from './lib/predict-volume.js';
-export { predictVolume } from './lib/predict-volume.js';
+export type { PredictVolumeOptions, VolumeProbabilities } from './lib/predict-volume.js';
+export { postprocessProbabilities, predictVolume, predictVolumeProbabilities } from './lib/predict-volume.js';
+export type { CandidateScore, CaseCandidateDice, Postprocessing, PostprocessingChoice } from './lib/choose-postprocessing.js';
+export { choosePostprocessing, defaultPostprocessing, postprocessingCandidates, postprocessingThresholds, scorePostprocessingCandidates } from './lib/choose-postprocessing.js';
+export type { PostprocessingSource, ResolvedPostprocessing } from './lib/resolve-postprocessing.js';
+export { resolvePostprocessing } from './lib/resolve-postprocessing.js';
+export type { ValidationPostprocessingOptions } from './lib/validation-postprocessing.js';
+export { postprocessingRecord, validationPostprocessing } from './lib/validation-postprocessing.js';
 
 // -- backend --
 export type { BackendChoice, BackendName, SelectedBackend } from './lib/backend/selectBackend.js';
@@ -73,7 +79,7 @@ export type { PredictionRecord, PredictionSplit, RunPredictionEvent, RunPredicti
 export { checkDatasetAgainstRun, PREDICTIONS_FILE, resolveCheckpoint, runPrediction } from './lib/run-prediction.js';
 export type { PredictedCase } from './lib/prediction-outputs.js';
 export type { PredictionInput } from './lib/prediction-inputs.js';
-export type { RunClass, RunDataset, RunRecord, RunSettingsProvenance } from './lib/run-record-schema.js';
+export type { RunClass, RunDataset, RunPostprocessing, RunRecord, RunSettingsProvenance } from './lib/run-record-schema.js';
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION } from './lib/run-record-schema.js';
 export { buildRunRecord, migrateCheckpointRecord, readRunRecord, runClasses, validateRunRecord, writeRunRecord } from './lib/run-record.js';
 export { gitCommit } from './lib/git-commit.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { inShard, parseShard, type SeriesRef, type SeriesShard } from '@medseg/data';
-import { type BackendChoice, backendChoices, type EngineName, engineChoices, type PredictionSplit, type RunPredictionEvent, runPrediction } from '@medseg/models';
+import { type BackendChoice, backendChoices, type EngineName, engineChoices, type PredictionSplit, type ResolvedPostprocessing, type RunPredictionEvent, runPrediction } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
@@ -31,6 +31,11 @@ function seriesPerPatient(series: readonly SeriesRef[]): Map<string, number> | u
   return counts;
 }
 
+/** `threshold 0.4 (run), largest component on (flag)`. */
+function describePostprocessing(p: ResolvedPostprocessing): string {
+  return `threshold ${p.threshold} (${p.sources.threshold}), largest component ${p.largestComponent ? 'on' : 'off'} (${p.sources.largestComponent})`;
+}
+
 export const predictCommand: CommandModule = {
   name: 'predict',
   summary: 'Segment DICOM series (or a dataset) with a trained run: NIfTI label maps, PNG overlays and DICOM SEG',
@@ -41,8 +46,9 @@ export const predictCommand: CommandModule = {
       .requiredOption('--out <dir>', 'output folder (predictions.json, <case>.nii.gz, <case>.seg.dcm, png/)')
       .option('--overwrite', 'replace an earlier prediction in --out (written beside it, then swapped in)')
       .option('--tta', 'flip test-time augmentation (mean over the plain, left-right, up-down and doubly flipped slice)')
-      .option('--largest-component', 'keep only the largest 3D connected component of each label')
-      .option('--threshold <p>', 'foreground probability threshold (one class)', fraction, 0.5)
+      .option('--largest-component', "keep only the largest 3D connected component of each label [default: the run's choice on validation, else off]")
+      .option('--no-largest-component', "keep every component, whatever the run chose")
+      .option('--threshold <p>', "foreground probability threshold (one class) [default: the run's choice on validation, else 0.5]", fraction)
       .option('--batch-size <n>', 'slices per forward pass', integer(1), 8)
       .addOption(new Option('--split <split>', "dataset input: cases to predict (train and val follow the models' cross-validation fold, if they trained on one)").choices(['all', 'train', 'val', 'test']).default('all'))
       .option('--no-seg', 'do not write DICOM SEG files')
@@ -75,6 +81,7 @@ export const predictCommand: CommandModule = {
       else if (event.type === 'fold') writeLine(context.stderr, `--split ${event.split}: the models' cross-validation fold ${event.fold.fold} of ${event.fold.folds}`);
       else if (event.type === 'skipped') writeLine(context.stderr, `skipped ${event.path}: ${event.reason}`);
       else if (event.type === 'note') writeLine(context.stderr, event.message);
+      else if (event.type === 'postprocessing') writeLine(context.stderr, `post-processing: ${describePostprocessing(event.postprocessing)}${event.postprocessing.note === undefined ? '' : ` (${event.postprocessing.note})`}`);
       else if (event.type === 'stored') {
         const o = event.outcome;
         writeLine(context.stderr, o.status === 'stored' ? `${event.id}: stored SEG ${o.sopInstanceUid} in study ${o.studyInstanceUid}` : `medseg: ${event.id}: SEG not stored (${o.reason}); it stays in ${event.file}`);
@@ -93,8 +100,8 @@ export const predictCommand: CommandModule = {
         out,
         overwrite: options['overwrite'] === true,
         tta: options['tta'] === true,
-        largestComponent: options['largestComponent'] === true,
-        threshold: options['threshold'] as number,
+        largestComponent: options['largestComponent'] as boolean | undefined,
+        threshold: options['threshold'] as number | undefined,
         batchSize: options['batchSize'] as number,
         split: options['split'] as PredictionSplit,
         seg: options['seg'] !== false,
@@ -117,6 +124,7 @@ export const predictCommand: CommandModule = {
       writeLine(context.stdout, JSON.stringify({ ...record, seconds, slicesPerSecond: slices / seconds }, null, 2));
     } else {
       writeLine(context.stdout, `predicted ${record.cases.length} series (${slices} slices) in ${seconds.toFixed(1)} s with ${result.checkpoints.join(' + ')}; wrote ${out}`);
+      writeLine(context.stdout, `post-processing: ${describePostprocessing(record.settings['postprocessing'] as ResolvedPostprocessing)}`);
       for (const c of record.cases) writeLine(context.stdout, `  ${c.id}: ${c.foregroundVoxels} foreground voxels${c.files.seg ? `, ${c.files.seg}` : ''}`);
       if (record.skipped.length > 0) writeLine(context.stdout, `skipped: ${record.skipped.length} input(s), listed in predictions.json`);
     }

@@ -139,6 +139,15 @@ export const trainCommand: CommandModule = {
           `epoch ${event.epoch}/${event.epochs}: loss ${event.loss.toFixed(4)}, val Dice per slice ${f3(event.valDiceSlice)}, ` +
             `per patient ${f3(event.valDicePatient)}${event.improved ? ' (best)' : ''}, lr ${event.learningRate.toExponential(2)}, ${event.seconds.toFixed(0)} s`,
         );
+      } else if (event.type === 'postprocessing-case') {
+        bar ??= createProgress(context, 'post-processing on validation', event.total);
+        bar.update(event.done, event.caseId);
+      } else if (event.type === 'postprocessing') {
+        bar?.stop();
+        bar = undefined;
+        const { chosen, table } = event.postprocessing;
+        writeLine(context.stderr, `post-processing: threshold ${chosen.threshold}, largest component ${chosen.largestComponent ? 'on' : 'off'}: ${event.postprocessing.reason}`);
+        writeLine(context.stderr, `  mean per-patient val Dice: ${table.map((r) => `${r.threshold}${r.largestComponent ? '+lcc' : ''} ${f3(r.meanDice ?? Number.NaN)}`).join(', ')}`);
       } else {
         bar?.stop();
         bar = undefined;
@@ -201,9 +210,12 @@ export const trainCommand: CommandModule = {
       best: state.best,
       last: state.history.at(-1) ?? null,
       config: result.config,
+      postprocessing: result.postprocessing?.chosen ?? null,
     };
     if (options['json'] === true) {
       writeLine(context.stdout, JSON.stringify(summary, null, 2));
+    } else if (interrupted && state.stopped !== null) {
+      writeLine(context.stdout, `training finished (${state.stopped}); interrupted while choosing the post-processing on validation: run again with --resume to choose it`);
     } else if (interrupted) {
       writeLine(context.stdout, `interrupted at epoch ${state.epoch + 1}, batch ${state.batch}; saved ${out}/last (continue with --resume)`);
     } else {
@@ -212,6 +224,8 @@ export const trainCommand: CommandModule = {
         `trained ${state.epoch} epochs in ${summary.seconds} s (${state.stopped}); best val Dice per patient ${f3(state.best?.valDicePatient ?? Number.NaN)} ` +
           `at epoch ${state.best?.epoch ?? '-'}; checkpoints in ${out}/best and ${out}/last`,
       );
+      const chosen = result.postprocessing?.chosen;
+      if (chosen !== undefined) writeLine(context.stdout, `post-processing chosen on validation (predict applies it): threshold ${chosen.threshold}, largest component ${chosen.largestComponent ? 'on' : 'off'}`);
     }
     return interrupted ? ExitCode.Failure : ExitCode.Ok;
   },

@@ -1,4 +1,4 @@
-import type { Volume } from '@medseg/data';
+import type { Vec3, Volume } from '@medseg/data';
 import type { ReplicaPool } from './data-parallel/replica-pool.js';
 import { isSliceEngine, type SliceEngine } from './engine/slice-engine.js';
 import { tfjsEngine } from './engine/tfjs-engine.js';
@@ -35,6 +35,24 @@ export interface PredictVolumeOptions {
  * everything but the per-batch forward pass is this function's, whichever engine runs.
  */
 export async function predictVolume(model: Unet | SliceEngine | readonly (Unet | SliceEngine)[], image: Volume<Float32Array>, options: PredictVolumeOptions = {}): Promise<Volume<Uint8Array>> {
+  const { probabilities, channels } = await predictVolumeProbabilities(model, image, options);
+  const data = postprocessProbabilities(probabilities, channels, image.shape, { threshold: options.threshold ?? 0.5, largestComponent: options.largestComponent === true });
+  return { data, shape: image.shape, spacing: image.spacing, origin: image.origin, direction: image.direction };
+}
+
+/** Voxel probabilities of a volume on its own grid, channels last (the ensemble's mean), before any threshold. */
+export interface VolumeProbabilities {
+  readonly probabilities: Float32Array;
+  /** One sigmoid channel, or softmax over background + classes. */
+  readonly channels: number;
+}
+
+/** The probabilities predictVolume thresholds: one pass of the network(s), kept so several post-processings can be tried. */
+export async function predictVolumeProbabilities(
+  model: Unet | SliceEngine | readonly (Unet | SliceEngine)[],
+  image: Volume<Float32Array>,
+  options: Pick<PredictVolumeOptions, 'batchSize' | 'tta' | 'replicas'> = {},
+): Promise<VolumeProbabilities> {
   const members: readonly (Unet | SliceEngine)[] = Array.isArray(model) ? model : [model as Unet | SliceEngine];
   const unets: readonly SliceEngine[] = members.map((m, i) => (isSliceEngine(m) ? m : tfjsEngine(m, options.replicas?.[i])));
   if (unets.length === 0) throw new ModelOptionsError('predictVolume: no model given');
@@ -48,13 +66,17 @@ export async function predictVolume(model: Unet | SliceEngine | readonly (Unet |
   const probabilities = new Float32Array(w * h * d * channels);
   for (const unet of unets) await addSourceGridProbabilities(unet, image, options, probabilities);
   if (unets.length > 1) for (let i = 0; i < probabilities.length; i++) probabilities[i]! /= unets.length;
-  const labels = probabilitiesToLabels(probabilities, channels, options.threshold ?? 0.5);
-  const data = options.largestComponent === true ? largestComponent(labels, image.shape) : labels;
-  return { data, shape: image.shape, spacing: image.spacing, origin: image.origin, direction: image.direction };
+  return { probabilities, channels };
+}
+
+/** The label map of voxel probabilities under one post-processing: threshold (one class; softmax uses argmax), then optionally the largest 3D component of each label. */
+export function postprocessProbabilities(probabilities: Float32Array, channels: number, shape: Vec3, postprocessing: { readonly threshold: number; readonly largestComponent: boolean }): Uint8Array {
+  const labels = probabilitiesToLabels(probabilities, channels, postprocessing.threshold);
+  return postprocessing.largestComponent ? largestComponent(labels, shape) : labels;
 }
 
 /** Adds one network's channels-last probabilities, resized back to the volume's grid, into `sum`. */
-async function addSourceGridProbabilities(unet: SliceEngine, image: Volume<Float32Array>, options: PredictVolumeOptions, sum: Float32Array): Promise<void> {
+async function addSourceGridProbabilities(unet: SliceEngine, image: Volume<Float32Array>, options: Pick<PredictVolumeOptions, 'batchSize' | 'tta'>, sum: Float32Array): Promise<void> {
   const [w, h, d] = image.shape;
   const size = unet.config.inputSize;
   const plane = size * size;

@@ -25,7 +25,8 @@ import { datasetPredictionInputs, datasetSplitCases, dicomPredictionInputs, type
 import { type PredictedCase, writePredictionOutputs } from './prediction-outputs.js';
 import { predictVolume } from './predict-volume.js';
 import { readRunRecord, sha256Hex } from './run-record.js';
-import { RUN_RECORD_FILE, type RunRecord } from './run-record-schema.js';
+import { RUN_RECORD_FILE, type RunPostprocessing, type RunRecord } from './run-record-schema.js';
+import { type ResolvedPostprocessing, resolvePostprocessing } from './resolve-postprocessing.js';
 import { unetInputChannels } from './unet.js';
 
 export const PREDICTIONS_FILE = 'predictions.json';
@@ -40,8 +41,9 @@ export interface RunPredictionOptions {
   readonly out: string;
   readonly overwrite?: boolean;
   readonly tta?: boolean;
-  readonly largestComponent?: boolean;
-  readonly threshold?: number;
+  /** Override the run's recorded post-processing (chosen on validation), else the defaults for runs without one. */
+  readonly largestComponent?: boolean | undefined;
+  readonly threshold?: number | undefined;
   readonly batchSize?: number;
   /** Dataset input: the cases to predict (train/val follow the models' cross-validation fold). */
   readonly split?: PredictionSplit;
@@ -76,7 +78,8 @@ export type RunPredictionEvent =
   | { type: 'engine'; description: string }
   | { type: 'stored'; id: string; outcome: StoreOutcome; file: string }
   | { type: 'case'; result: PredictedCase }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  | { type: 'postprocessing'; postprocessing: ResolvedPostprocessing };
 
 /** predictions.json: what was predicted, with what, and whether the folder is complete. */
 export interface PredictionRecord {
@@ -120,6 +123,8 @@ interface Member {
   readonly record: RunRecord;
   /** The run folder (holding run.json or the checkpoint), null for a lone checkpoint folder. */
   readonly run: string | null;
+  /** The run's post-processing chosen on validation (run.json's: the checkpoints' copies predate it). */
+  readonly postprocessing: RunPostprocessing | undefined;
 }
 
 const describe = (r: RunRecord) => JSON.stringify({ classes: r.dataset.classes.map((c) => c.key), normalization: r.dataset.normalization });
@@ -135,7 +140,8 @@ async function loadMembers(checkpoints: readonly string[]): Promise<Member[]> {
       const parent = dirname(checkpoint);
       const isRun = (await pathExists(join(parent, RUN_RECORD_FILE))) || (await checkpointFolder(join(parent, 'last'))) !== null;
       const record = contents.run ?? (await readRunRecord(isRun ? parent : checkpoint));
-      members.push({ checkpoint, contents, record, run: isRun ? parent : null });
+      const postprocessing = (isRun && (await pathExists(join(parent, RUN_RECORD_FILE))) ? (await readRunRecord(parent)).postprocessing : undefined) ?? record.postprocessing;
+      members.push({ checkpoint, contents, record, run: isRun ? parent : null, postprocessing });
     }
     for (const member of members) {
       if (member.contents.unet.config.classes !== members[0]!.contents.unet.config.classes || describe(member.record) !== describe(members[0]!.record)) {
@@ -214,7 +220,9 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       manifest === undefined
         ? dicomPredictionInputs(input, record.dataset.normalization, skip, keep, options.seriesPerPatient)
         : datasetPredictionInputs(input, manifest, datasetSplitCases(manifest, split, fold).filter((c) => keep(c.seriesInstanceUid)), note);
-    const predictOptions = { batchSize: options.batchSize ?? 8, tta: options.tta === true, threshold: options.threshold ?? 0.5, largestComponent: options.largestComponent === true };
+    const postprocessing = resolvePostprocessing(members.map((m) => m.postprocessing?.chosen), { threshold: options.threshold, largestComponent: options.largestComponent });
+    onEvent({ type: 'postprocessing', postprocessing });
+    const predictOptions = { batchSize: options.batchSize ?? 8, tta: options.tta === true, threshold: postprocessing.threshold, largestComponent: postprocessing.largestComponent };
     const folder = await prepareOutputFolder(out, { kind: 'predict', ...(options.overwrite === true ? { overwrite: true } : {}) });
     engines = await selectPredictionEngines(members.map((m) => ({ checkpoint: m.checkpoint, contents: m.contents })), { engine: options.engine ?? 'auto', threads: options.workers ?? 1 });
     onEvent({ type: 'engine', description: engines.description });
@@ -234,7 +242,7 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       ...(options.shard === undefined ? {} : { shard: options.shard }),
       ...(options.storeUrl === undefined ? {} : { storeUrl: options.storeUrl }),
       ...(manifest === undefined ? {} : { inputManifestSha256: sha256Hex(await readFile(join(input, 'manifest.json'))) }),
-      settings: { ...predictOptions, engine: engines.engine, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
+      settings: { ...predictOptions, postprocessing, engine: engines.engine, backend: backend.name, workers: replicas.workers, ...(isDataset ? { split } : {}), ...(fold === undefined ? {} : { fold }) },
       cases,
       skipped,
     };

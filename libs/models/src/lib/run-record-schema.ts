@@ -1,9 +1,11 @@
+import type { CandidateScore, Postprocessing } from './choose-postprocessing.js';
 import type { CrossValidationFold, NormalizationSpec, PlanIngestCheck, SettingSource } from '@medseg/data';
 import type { TrainSettings } from './train-settings.js';
 import type { UnetConfig } from './unet.js';
 
 export const RUN_RECORD_FILE = 'run.json';
-export const RUN_RECORD_SCHEMA_VERSION = 1;
+/** 2: the `postprocessing` section (runs of schema 1 have none: predict's old defaults, threshold 0.5 and no cleanup). */
+export const RUN_RECORD_SCHEMA_VERSION = 2;
 
 /** A class as training saw it: its key (the `--roi` pattern of ingest), a display label, and the ROI names matched. */
 export interface RunClass {
@@ -40,6 +42,28 @@ export interface RunSettingsProvenance {
   readonly notes: readonly string[];
 }
 
+/**
+ * The post-processing chosen at the end of training on the validation patients (see choosePostprocessing): the
+ * chosen checkpoint predicted each validation case once on the dataset's grid (no TTA), and every candidate was
+ * scored with the per-patient 3D Dice. Means are null where no patient had a finite Dice.
+ */
+export interface RunPostprocessing {
+  readonly chosen: Postprocessing;
+  readonly default: Postprocessing;
+  readonly reason: string;
+  /** The checkpoint that predicted the validation cases. */
+  readonly checkpoint: 'best' | 'last';
+  readonly grid: 'dataset';
+  readonly tta: boolean;
+  readonly patients: number;
+  readonly cases: number;
+  /** Every candidate with its mean per-patient Dice. */
+  readonly table: readonly (Omit<CandidateScore, 'meanDice'> & { readonly meanDice: number | null })[];
+  /** Each validation case's Dice under every candidate, in the table's order (what a folds run pools). */
+  readonly perCase: readonly { readonly caseId: string; readonly patientId: string; readonly dice: readonly (number | null)[] }[];
+  readonly createdAt: string;
+}
+
 /** The run record (`run.json` in a run folder, and inside each checkpoint's config.json). */
 export interface RunRecord {
   readonly format: 'medseg-run';
@@ -57,6 +81,11 @@ export interface RunRecord {
   readonly dataset: RunDataset;
   /** Where the settings came from (plan, flag, default); absent in runs from before plan-driven training. */
   readonly settings?: RunSettingsProvenance;
+  /**
+   * Chosen on validation once training finished (run.json only: the checkpoints keep the record as it was when
+   * they were written); absent in runs from before it (schema 1) and in unfinished runs.
+   */
+  readonly postprocessing?: RunPostprocessing;
   /** Set when the record was rebuilt from a checkpoint written before run.json existed. */
   readonly migratedFrom?: string;
 }

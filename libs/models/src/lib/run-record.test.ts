@@ -42,6 +42,11 @@ describe('run records', () => {
     await writeFile(join(dir, 'run.json'), JSON.stringify({ ...migrated, training: { ...migrated.training, seed: 'five' } }));
     await expect(readRunRecord(dir)).rejects.toThrow(`${join(dir, 'run.json')}: run record field 'training.seed' must be a number`);
     expect(() => validateRunRecord({ ...migrated, schemaVersion: 99 }, 'x')).toThrow(/schema version 99 is newer/);
+    // Schema 1 (before post-processing was chosen on validation) still reads, without a choice; a bad choice is named.
+    expect(validateRunRecord({ ...migrated, schemaVersion: 1 }, 'x').postprocessing).toBeUndefined();
+    const post = { chosen: { threshold: 0.4, largestComponent: true }, table: [], perCase: [] };
+    expect(validateRunRecord({ ...migrated, postprocessing: post }, 'x').postprocessing?.chosen).toEqual({ threshold: 0.4, largestComponent: true });
+    expect(() => validateRunRecord({ ...migrated, postprocessing: { ...post, chosen: { threshold: 1.5, largestComponent: true } } }, 'x')).toThrow("run record field 'postprocessing.chosen.threshold' must be a number between 0 and 1");
     expect(() => validateRunRecord({ format: 'other' }, 'x')).toThrow(ModelLoadError);
   });
 });

@@ -11,7 +11,7 @@ import { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION, type RunClass, type RunReco
 import type { TrainSettings } from './train-settings.js';
 import type { UnetConfig } from './unet.js';
 
-export type { RunClass, RunDataset, RunRecord, RunSettingsProvenance } from './run-record-schema.js';
+export type { RunClass, RunDataset, RunPostprocessing, RunRecord, RunSettingsProvenance } from './run-record-schema.js';
 export { RUN_RECORD_FILE, RUN_RECORD_SCHEMA_VERSION } from './run-record-schema.js';
 
 export function sha256Hex(data: string | Uint8Array): string {
@@ -108,6 +108,14 @@ export function validateRunRecord(value: unknown, path: string): RunRecord {
     if (!isObject(s['sources'])) fail('settings.sources', 'an object');
     if (s['plan'] !== null && !isObject(s['plan'])) fail('settings.plan', 'an object or null');
     if (!Array.isArray(s['ingestChecks']) || !Array.isArray(s['notes'])) fail('settings.ingestChecks/notes', 'lists');
+  }
+  const post = value['postprocessing'];
+  if (post !== undefined) {
+    if (!isObject(post) || !isObject(post['chosen'])) return fail('postprocessing.chosen', 'an object');
+    const chosen = post['chosen'];
+    if (typeof chosen['threshold'] !== 'number' || !(chosen['threshold'] > 0 && chosen['threshold'] < 1)) fail('postprocessing.chosen.threshold', 'a number between 0 and 1');
+    if (typeof chosen['largestComponent'] !== 'boolean') fail('postprocessing.chosen.largestComponent', 'true or false');
+    if (!Array.isArray(post['table']) || !Array.isArray(post['perCase'])) fail('postprocessing.table/perCase', 'lists');
   }
   return value as unknown as RunRecord;
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type AugmentPreset,
@@ -22,9 +22,10 @@ import { datasetCaseSplits, loadDatasetSlices } from './dataset-slices.js';
 import type { ResolveEncoderWeightsOptions } from './encoder-weights.js';
 import { ModelOptionsError } from './errors.js';
 import { resolveTrainSettings, type TrainPlanRequest } from './resolve-train-settings.js';
-import { buildRunRecord, readRunRecord, writeRunRecord } from './run-record.js';
-import type { RunRecord, RunSettingsProvenance } from './run-record-schema.js';
+import { buildRunRecord, readRunRecord, RUN_RECORD_SCHEMA_VERSION, writeRunRecord } from './run-record.js';
+import type { RunPostprocessing, RunRecord, RunSettingsProvenance } from './run-record-schema.js';
 import { intensityRange } from './slice-set.js';
+import { validationPostprocessing } from './validation-postprocessing.js';
 import { type TrainEvent, trainUnet } from './train.js';
 import type { TrainSettings, TrainState } from './train-settings.js';
 import type { TrainingBatch } from './training-batch.js';
@@ -80,15 +81,44 @@ export type RunTrainingEvent =
   | { type: 'init-from'; run: string }
   | { type: 'data'; trainSlices: number; trainCases: number; valSlices: number; valCases: readonly string[]; fold: CrossValidationFold | undefined }
   | { type: 'note'; message: string }
-  | { type: 'settings'; plans: EnsurePlansResult | undefined; provenance: RunSettingsProvenance };
+  | { type: 'settings'; plans: EnsurePlansResult | undefined; provenance: RunSettingsProvenance }
+  /** The end-of-run step: each validation case predicted and scored under every post-processing candidate. */
+  | { type: 'postprocessing-case'; caseId: string; done: number; total: number }
+  | { type: 'postprocessing'; postprocessing: RunPostprocessing };
 
 export interface RunTrainingResult {
   readonly out: string;
   readonly backend: SelectedBackend;
+  /** Stopped by the signal: during training (state.stopped is null), or while choosing the post-processing. */
   readonly interrupted: boolean;
   readonly state: TrainState;
+  /** The post-processing chosen on validation (now, or by an earlier run of the step); undefined when interrupted. */
+  readonly postprocessing: RunPostprocessing | undefined;
   readonly config: UnetConfig;
   readonly record: RunRecord;
+}
+
+/**
+ * The end of a finished run: post-processing chosen on its validation cases, written into run.json (atomically)
+ * and log.jsonl. Undefined when the signal stopped it (`--resume` runs it again).
+ */
+async function choosePostprocessingStep(out: string, record: RunRecord, dataset: string, manifest: DatasetManifest, options: RunTrainingOptions, onEvent: (event: RunTrainingEvent) => void): Promise<RunPostprocessing | undefined> {
+  const fold = record.training.dataset?.fold;
+  const postprocessing = await validationPostprocessing({
+    run: out,
+    dataset,
+    manifest,
+    ...(fold === undefined ? {} : { fold }),
+    batchSize: record.training.batchSize,
+    signal: options.signal,
+    onCase: (caseId, done, total) => onEvent({ type: 'postprocessing-case', caseId, done, total }),
+  });
+  if (postprocessing === undefined) return undefined;
+  await writeRunRecord(out, { ...record, schemaVersion: RUN_RECORD_SCHEMA_VERSION, postprocessing });
+  const { chosen, patients, table, reason } = postprocessing;
+  await appendFile(join(out, 'log.jsonl'), `${JSON.stringify({ time: new Date().toISOString(), event: 'postprocessing', chosen, patients, table, reason })}\n`);
+  onEvent({ type: 'postprocessing', postprocessing });
+  return postprocessing;
 }
 
 function disposeCheckpoint(contents: CheckpointContents): void {
@@ -133,6 +163,19 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
     }
     dataset = options.dataset === undefined ? recorded! : resolve(options.dataset);
     onEvent({ type: 'resume', epoch: resume.state.epoch, batch: resume.state.batch });
+    if (resume.state.stopped !== null) {
+      // A finished run: nothing to train. Only the post-processing step is left, if it has not run yet (a run
+      // interrupted while choosing it, or one trained before the step existed).
+      const state = resume.state;
+      const config = unet.config;
+      disposeCheckpoint(resume);
+      const onDisk = await readRunRecord(out);
+      let postprocessing = onDisk.postprocessing;
+      if (postprocessing === undefined) postprocessing = await choosePostprocessingStep(out, onDisk, dataset, await readDatasetManifest(dataset), options, onEvent);
+      else onEvent({ type: 'note', message: `the run finished (${state.stopped}) and its post-processing is chosen: nothing to do` });
+      const record = postprocessing === undefined ? onDisk : { ...onDisk, postprocessing };
+      return { out, backend, interrupted: postprocessing === undefined, state, config, record, postprocessing };
+    }
   } else {
     if (options.dataset === undefined) throw new ModelOptionsError('no dataset folder given', { path: out });
     dataset = resolve(options.dataset);
@@ -250,5 +293,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   const config = unet.config;
   unet.dispose();
   await folder.commit();
-  return { out, backend, interrupted: result.interrupted, state: result.state, config, record };
+  if (result.interrupted) return { out, backend, interrupted: true, state: result.state, config, record, postprocessing: undefined };
+  const postprocessing = await choosePostprocessingStep(out, record, dataset, manifest, options, onEvent);
+  return { out, backend, interrupted: postprocessing === undefined, state: result.state, config, record: postprocessing === undefined ? record : { ...record, postprocessing }, postprocessing };
 }

@@ -359,10 +359,10 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
       validation,
     },
     predict: {
-      threshold: { value: 0.5, reason: 'the probability midpoint; nnU-Net chooses post-processing on validation, which train does not do yet (issue 15), so this is the fixed default until it does' },
+      threshold: { value: 0.5, reason: 'the probability midpoint, the default that train starts from: at the end of every run it scores thresholds 0.3-0.7 on the validation patients and records the choice in run.json (nnU-Net: another threshold only if it raises the mean per-patient Dice); predict applies the run\'s choice' },
       largestComponent: {
         value: true,
-        reason: `keep the largest 3D connected component: ${fp.foreground.casesWithout === 0 ? 'every case holds foreground and' : ''} today's defaults over-segment (issue 15: predicted volume 0.8-2.0x the true one) and it moved the README's ensemble from 0.726 to 0.729; to be chosen on validation patients, as nnU-Net does, once train evaluates it`,
+        reason: `keep the largest 3D connected component: ${fp.foreground.casesWithout === 0 ? 'every case holds foreground and' : ''} today's defaults over-segment (issue 15: predicted volume 0.8-2.0x the true one) and it moved the README's ensemble from 0.726 to 0.729; the run decides: train keeps it only when it does not lower the validation patients' mean per-patient Dice (nnU-Net's rule), records that in run.json, and predict applies it`,
       },
       tta: { value: false, reason: 'off: flip TTA hurt models trained with light augmentation (README, STS_030 0.58 to 0.37); with the default preset it is safe but untested, ' + confirm },
     },
