@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { augmentPresets, type EnsurePlansResult } from '@medseg/data';
 import {
@@ -12,8 +12,14 @@ import {
   lossNames,
   resolveTrainSettings,
   type RunSettingsProvenance,
+  type Postprocessing,
+  type RunCrossValidationEvent,
+  type RunCrossValidationOptions,
+  runCrossValidation,
   type RunTrainingEvent,
+  type RunTrainingResult,
   runTraining,
+  trainingLayout,
   trainingStepMeasurer,
   type TrainOptionValues,
 } from '@medseg/models';
@@ -63,6 +69,62 @@ function reportSettings(plans: EnsurePlansResult | undefined, provenance: RunSet
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
+function runSummary(result: RunTrainingResult, out: string) {
+  const { state } = result;
+  return {
+    run: out,
+    backend: result.backend.name,
+    interrupted: result.interrupted,
+    stopped: state.stopped,
+    epochs: state.epoch,
+    seconds: Math.round(state.elapsedSeconds),
+    best: state.best,
+    last: state.history.at(-1) ?? null,
+    config: result.config,
+    postprocessing: result.postprocessing?.chosen ?? null,
+  };
+}
+
+const describeChoice = (chosen: Postprocessing) => `threshold ${chosen.threshold}, largest component ${chosen.largestComponent ? 'on' : 'off'}`;
+
+function reportRun(result: RunTrainingResult, out: string, json: boolean, context: CliContext): void {
+  const { state, interrupted } = result;
+  const summary = runSummary(result, out);
+  if (json) {
+    writeLine(context.stdout, JSON.stringify(summary, null, 2));
+  } else if (interrupted && state.stopped !== null) {
+    writeLine(context.stdout, `training finished (${state.stopped}); interrupted while choosing the post-processing on validation: run again with --resume to choose it`);
+  } else if (interrupted) {
+    writeLine(context.stdout, `interrupted at epoch ${state.epoch + 1}, batch ${state.batch}; saved ${out}/last (continue with --resume)`);
+  } else {
+    writeLine(
+      context.stdout,
+      `trained ${state.epoch} epochs in ${summary.seconds} s (${state.stopped}); best val Dice per patient ${f3(state.best?.valDicePatient ?? Number.NaN)} ` +
+        `at epoch ${state.best?.epoch ?? '-'}; checkpoints in ${out}/best and ${out}/last`,
+    );
+    if (result.postprocessing !== undefined) writeLine(context.stdout, `post-processing chosen on validation (predict applies it): ${describeChoice(result.postprocessing.chosen)}`);
+  }
+}
+
+/** `train --folds N` (or --resume of such a run): every fold, then the pooled post-processing. */
+async function crossValidate(training: Omit<RunCrossValidationOptions, 'folds'>, folds: number, json: boolean, context: CliContext, onEvent: (event: RunCrossValidationEvent) => void): Promise<ExitCode> {
+  const result = await runCrossValidation({ ...training, folds }, onEvent);
+  const { record } = result;
+  const perFold = result.folds.map((r, k) => runSummary(r, join(result.out, record.members[k]!)));
+  if (json) {
+    writeLine(context.stdout, JSON.stringify({ run: result.out, interrupted: result.interrupted, folds: record.folds, status: record.status, postprocessing: record.postprocessing?.chosen ?? null, members: perFold }, null, 2));
+  } else if (result.interrupted) {
+    const k = result.folds.length - 1;
+    writeLine(context.stdout, `interrupted in fold ${k + 1} of ${record.folds} (${join(result.out, record.members[k]!)}); continue the cross-validation with --resume --out ${result.out}`);
+  } else {
+    for (const s of perFold) writeLine(context.stdout, `${s.run}: ${s.epochs} epochs (${s.stopped}), best val Dice per patient ${f3(s.best?.valDicePatient ?? Number.NaN)} at epoch ${s.best?.epoch ?? '-'}`);
+    const pooled = record.postprocessing!;
+    writeLine(context.stdout, `post-processing chosen on the ${pooled.patients} out-of-fold patients pooled (predict applies it): ${describeChoice(pooled.chosen)}; ${pooled.reason}`);
+    writeLine(context.stdout, `'medseg predict --model ${result.out}' predicts with the ensemble of the ${record.folds} folds`);
+  }
+  return result.interrupted ? ExitCode.Failure : ExitCode.Ok;
+}
+
 export const trainCommand: CommandModule = {
   name: 'train',
   summary: 'Train a U-Net with a frozen ImageNet encoder on a dataset; checkpoints, log and resume in the run folder',
@@ -84,7 +146,7 @@ export const trainCommand: CommandModule = {
       .option('--decoder-filters <list>', 'decoder filters per stage, deepest first', filterList, [...defaultDecoderFilters])
       .option('--context-slices <n>', "2.5D input: neighbouring slices on either side as extra channels (1: the slices below and above fill the encoder's other two colour channels)", contextSlicesOption, 0)
       .option('--fold <k>', "cross-validation: validate on fold k (0-based) of the dataset's non-test patients and train on the other folds, instead of its train/val split", integer(0))
-      .option('--folds <n>', 'number of cross-validation folds, with --fold (patients dealt out by a hash of their ID and the dataset seed)', integer(2), 5)
+      .option('--folds <n>', "cross-validation over the dataset's non-test patients (dealt out by a hash of their ID and the dataset seed): with --fold, the number of folds (default 5); alone, train every fold into --out/fold-k, each stopping on its own validation fold, choose the post-processing on all of them pooled, and 'predict --model RUN' is their ensemble", integer(2))
       .option('--patience <n>', 'stop after this many epochs without a better validation Dice', integer(1), 10)
       .option('--bn-recalibration <slices>', "before each validation, set the decoder's BN statistics from this many un-augmented training slices (0: keep the moving averages)", integer(0), 512)
       .option('--unfreeze-from <layer>', 'also fine-tune encoder layers from this one on (e.g. conv_dw_12), BN kept in inference mode')
@@ -101,11 +163,13 @@ export const trainCommand: CommandModule = {
     const resume = options['resume'] === true;
     if (!resume && options['dataset'] === undefined) throw new UsageError("required option '--dataset <dir>' not specified");
     if (resume && options['overwrite'] === true) throw new UsageError('--resume and --overwrite exclude each other');
-    if (options['fold'] !== undefined && (options['fold'] as number) >= (options['folds'] as number)) {
-      throw new UsageError(`--fold ${options['fold'] as number}: folds are numbered 0..${(options['folds'] as number) - 1} (--folds ${options['folds'] as number})`);
+    const folds = options['folds'] as number | undefined;
+    if (options['fold'] !== undefined && (options['fold'] as number) >= (folds ?? 5)) {
+      throw new UsageError(`--fold ${options['fold'] as number}: folds are numbered 0..${(folds ?? 5) - 1} (--folds ${folds ?? 5})`);
     }
     const at = (key: string) => (options[key] === undefined ? undefined : resolve(context.cwd, options[key] as string));
     const out = at('out')!;
+    let current = out;
 
     // Ctrl-C saves last/ at the current batch before the process ends; a second Ctrl-C is not intercepted.
     const controller = new AbortController();
@@ -120,7 +184,7 @@ export const trainCommand: CommandModule = {
       if (event.type === 'backend') {
         writeLine(context.stderr, `backend: ${event.backend.description}`);
         if (event.backend.warning !== undefined) writeLine(context.stderr, event.backend.warning);
-      } else if (event.type === 'resume') writeLine(context.stderr, `resuming ${out} at epoch ${event.epoch + 1}`);
+      } else if (event.type === 'resume') writeLine(context.stderr, `resuming ${current} at epoch ${event.epoch + 1}`);
       else if (event.type === 'init-from') writeLine(context.stderr, `initialised from ${event.run}`);
       else if (event.type === 'note') writeLine(context.stderr, event.message);
       else if (event.type === 'settings') reportSettings(event.plans, event.provenance, context);
@@ -161,72 +225,52 @@ export const trainCommand: CommandModule = {
     };
     const values = options as unknown as TrainOptionValues;
     const unplanned = resolveTrainSettings(values, given, undefined);
-    let result;
-    try {
-      result = await runTraining(
-        {
-          out,
-          dataset: at('dataset'),
-          resume,
-          overwrite: options['overwrite'] === true,
-          initFrom: at('initFrom'),
-          // Without a plan (--no-plan, or --resume, where the run's own settings are used) these are the settings.
-          model: unplanned.model,
-          settings: unplanned.settings,
-          // A new run follows the dataset's plan (made first if missing or stale) unless --no-plan.
-          // Planning (no plans.json, an out-of-date one, or one made for another --time-budget) times a few steps of
-          // the planned network on the backend selected for the run, unless --no-measure.
-          plan: {
-            values,
-            given,
-            usePlan: options['plan'] !== false,
-            planOptions: {
-              cores: availableParallelism(),
-              ...(options['timeBudget'] === undefined ? {} : { timeBudgetSeconds: options['timeBudget'] as number }),
-              ...(options['measure'] === false ? {} : { measureStep: trainingStepMeasurer() }),
-            },
-          },
-          fold: options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: options['folds'] as number },
-          workers: options['workers'] as number | undefined,
-          backend: options['backend'] as BackendChoice,
-          weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
-          commandLine: context.argv,
-          signal: controller.signal,
+    const training = {
+      out,
+      dataset: at('dataset'),
+      resume,
+      overwrite: options['overwrite'] === true,
+      initFrom: at('initFrom'),
+      // Without a plan (--no-plan, or --resume, where the run's own settings are used) these are the settings.
+      model: unplanned.model,
+      settings: unplanned.settings,
+      // A new run follows the dataset's plan (made first if missing or stale) unless --no-plan.
+      // Planning (no plans.json, an out-of-date one, or one made for another --time-budget) times a few steps of
+      // the planned network on the backend selected for the run, unless --no-measure.
+      plan: {
+        values,
+        given,
+        usePlan: options['plan'] !== false,
+        planOptions: {
+          cores: availableParallelism(),
+          ...(options['timeBudget'] === undefined ? {} : { timeBudgetSeconds: options['timeBudget'] as number }),
+          ...(options['measure'] === false ? {} : { measureStep: trainingStepMeasurer() }),
         },
-        onEvent,
-      );
+      },
+      workers: options['workers'] as number | undefined,
+      backend: options['backend'] as BackendChoice,
+      weightsOptions: { env: context.env, ...(options['weightsDir'] === undefined ? {} : { weightsDir: resolve(context.cwd, options['weightsDir'] as string) }) },
+      commandLine: context.argv,
+      signal: controller.signal,
+    };
+    const fold = options['fold'] === undefined ? undefined : { fold: options['fold'] as number, folds: folds ?? 5 };
+    try {
+      // --folds alone trains the whole cross-validation, and so does a plan that validates by folds; --resume
+      // continues whichever kind of run --out holds.
+      const layout = await trainingLayout({ ...training, fold, folds });
+      if (layout.kind === 'folds') writeLine(context.stderr, `cross-validation: ${layout.folds} folds (${layout.source === 'plan' ? `the plan: ${layout.reason}` : layout.reason})`);
+      if (layout.kind === 'folds') return await crossValidate(training, layout.folds, options['json'] === true, context, (event) => {
+        if (event.type === 'fold-run') {
+          current = event.out;
+          writeLine(context.stderr, `fold ${event.fold + 1} of ${event.folds}: ${event.action === 'train' ? 'training' : 'continuing'} ${event.out}`);
+        } else if (event.type !== 'cross-validation') onEvent(event);
+      });
+      const result = await runTraining({ ...training, fold }, onEvent);
+      reportRun(result, out, options['json'] === true, context);
+      return result.interrupted ? ExitCode.Failure : ExitCode.Ok;
     } finally {
       process.removeListener('SIGINT', onSigint);
       bar?.stop();
     }
-    const { state, interrupted } = result;
-    const summary = {
-      run: out,
-      backend: result.backend.name,
-      interrupted,
-      stopped: state.stopped,
-      epochs: state.epoch,
-      seconds: Math.round(state.elapsedSeconds),
-      best: state.best,
-      last: state.history.at(-1) ?? null,
-      config: result.config,
-      postprocessing: result.postprocessing?.chosen ?? null,
-    };
-    if (options['json'] === true) {
-      writeLine(context.stdout, JSON.stringify(summary, null, 2));
-    } else if (interrupted && state.stopped !== null) {
-      writeLine(context.stdout, `training finished (${state.stopped}); interrupted while choosing the post-processing on validation: run again with --resume to choose it`);
-    } else if (interrupted) {
-      writeLine(context.stdout, `interrupted at epoch ${state.epoch + 1}, batch ${state.batch}; saved ${out}/last (continue with --resume)`);
-    } else {
-      writeLine(
-        context.stdout,
-        `trained ${state.epoch} epochs in ${summary.seconds} s (${state.stopped}); best val Dice per patient ${f3(state.best?.valDicePatient ?? Number.NaN)} ` +
-          `at epoch ${state.best?.epoch ?? '-'}; checkpoints in ${out}/best and ${out}/last`,
-      );
-      const chosen = result.postprocessing?.chosen;
-      if (chosen !== undefined) writeLine(context.stdout, `post-processing chosen on validation (predict applies it): threshold ${chosen.threshold}, largest component ${chosen.largestComponent ? 'on' : 'off'}`);
-    }
-    return interrupted ? ExitCode.Failure : ExitCode.Ok;
   },
 };

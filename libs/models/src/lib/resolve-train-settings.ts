@@ -57,7 +57,7 @@ export function resolveTrainSettings(values: TrainOptionValues, given: (name: st
   const validation = plans?.record.plan.train.validation.value;
   if (validation?.kind === 'folds' && values.fold === undefined) {
     notes.push(
-      `the plan validates by ${validation.folds}-fold cross-validation (${plans!.record.plan.train.validation.reason}); this run trains one model on the dataset's train/val split: train each fold with --fold k --folds ${validation.folds} to follow it`,
+      `the plan validates by ${validation.folds}-fold cross-validation (${plans!.record.plan.train.validation.reason}); this run trains one model on the dataset's train/val split: train with --folds ${validation.folds} to follow it`,
     );
   }
   return {

@@ -24,6 +24,7 @@ import { ModelLoadError, ModelOptionsError } from './errors.js';
 import { datasetPredictionInputs, datasetSplitCases, dicomPredictionInputs, type PredictionInput } from './prediction-inputs.js';
 import { type PredictedCase, writePredictionOutputs } from './prediction-outputs.js';
 import { predictVolume } from './predict-volume.js';
+import { foldsRunMembers, isFoldsRun } from './folds-record.js';
 import { readRunRecord, sha256Hex } from './run-record.js';
 import { RUN_RECORD_FILE, type RunPostprocessing, type RunRecord } from './run-record-schema.js';
 import { type ResolvedPostprocessing, resolvePostprocessing } from './resolve-postprocessing.js';
@@ -34,7 +35,7 @@ export const PREDICTIONS_FILE = 'predictions.json';
 export type PredictionSplit = 'all' | 'train' | 'val' | 'test';
 
 export interface RunPredictionOptions {
-  /** Run folders (their best/, else last/) or checkpoint folders; several make an ensemble (mean probabilities). */
+  /** Run folders (their best/, else last/; a `train --folds` run: all its folds) or checkpoint folders; several make an ensemble (mean probabilities). */
   readonly models: readonly string[];
   /** DICOM file or folder tree, or a dataset folder (manifest.json). */
   readonly input: string;
@@ -187,12 +188,23 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
   const input = resolve(options.input);
   const out = resolve(options.out);
   if (!(await pathExists(input))) throw new ModelOptionsError('no such file or folder', { path: input });
-  const checkpoints = await Promise.all(options.models.map((m) => resolveCheckpoint(resolve(m))));
+  // A cross-validation run (folds.json) stands for its folds, with the post-processing chosen on all of them.
+  const expanded = (
+    await Promise.all(
+      options.models.map(async (m) => {
+        const model = resolve(m);
+        if (!(await isFoldsRun(model))) return [{ model, pooled: undefined }];
+        const { members, postprocessing } = await foldsRunMembers(model);
+        return members.map((member) => ({ model: member, pooled: postprocessing }));
+      }),
+    )
+  ).flat();
+  const checkpoints = await Promise.all(expanded.map((e) => resolveCheckpoint(e.model)));
   const isDataset = await pathExists(join(input, 'manifest.json'));
   const manifest = isDataset ? await readDatasetManifest(input) : undefined;
   const backend = await selectBackend(options.backend ?? 'auto');
   onEvent({ type: 'backend', backend });
-  const members = await loadMembers(checkpoints);
+  const members = (await loadMembers(checkpoints)).map((m, i) => (expanded[i]!.pooled === undefined ? m : { ...m, postprocessing: expanded[i]!.pooled }));
   const unets = members.map((m) => m.contents.unet);
   let pools;
   let engines: SelectedEngines | undefined;

@@ -68,6 +68,11 @@ export interface RunTrainingOptions {
    * `settings` event says where each came from, and so does the run record.
    */
   readonly plan?: TrainPlanRequest | undefined;
+  /**
+   * Where each setting came from when `plan` is not given but the settings were resolved elsewhere (a
+   * cross-validation's later folds take its first fold's), for the run record.
+   */
+  readonly provenance?: RunSettingsProvenance | undefined;
   /** The command line that started the run, for the run record. */
   readonly commandLine?: readonly string[] | undefined;
   /** Aborting saves last/ at the current batch and returns with `interrupted: true`. */
@@ -150,7 +155,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
   let model: RunTrainingModel = options.model;
   let newSettings: RunTrainingOptions['settings'] = options.settings;
   let workers = options.workers;
-  let provenance: RunSettingsProvenance | undefined;
+  let provenance: RunSettingsProvenance | undefined = options.provenance;
   if (options.resume === true) {
     resume = await loadCheckpoint(join(out, 'last'));
     previous = resume.run ?? (await readRunRecord(out));
