@@ -111,7 +111,7 @@ describe('resolveTrainSettings', () => {
   it('notes a plan that validates by folds when the run trains on the split, and not when --fold is given', () => {
     const folds = plans(manifest({ valPatients: 2, spacing: 1, normalization: percentile }));
     expect(folds.record.plan.train.validation.value.kind).toBe('folds');
-    expect(resolveTrainSettings(defaults, () => false, folds).provenance.notes[0]).toMatch(/-fold cross-validation.*--fold k --folds 2/);
+    expect(resolveTrainSettings(defaults, () => false, folds).provenance.notes[0]).toMatch(/-fold cross-validation.*train with --folds 2 to follow it/);
     expect(resolveTrainSettings({ ...defaults, fold: 0 }, (name) => name === 'fold', folds).provenance.notes).toEqual([]);
   });
 });
