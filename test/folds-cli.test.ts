@@ -122,6 +122,14 @@ print(json.dumps(rows))
     for (const [id, differ] of JSON.parse(compare.stdout) as [string, number][]) expect(differ, id).toBe(0);
   });
 
+  it('exports to ONNX as the ensemble of its folds', () => {
+    const exported = medseg(['export', '--format', 'onnx', '--model', run, '--out', 'onnx']);
+    expect(exported.status, exported.err).toBe(0);
+    const description = readJson<{ members: { checkpoint: string; weightsSha256: string }[] }>(join(work, 'onnx', 'medseg-model.json'));
+    expect(description.members.map((m) => m.checkpoint)).toEqual([join(run, 'fold-0', 'best'), join(run, 'fold-1', 'best')]);
+    for (const m of description.members) expect(m.weightsSha256).toBe(sha(join(m.checkpoint, 'weights.bin')));
+  });
+
   it('resumes a cross-validation stopped after its first fold to the same weights and post-processing, and refuses to predict it unfinished', () => {
     const stopped = join(work, 'stopped');
     mkdirSync(stopped);

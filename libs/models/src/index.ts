@@ -76,7 +76,7 @@ export { runTraining } from './lib/run-training.js';
 export type { RunCrossValidationEvent, RunCrossValidationOptions, RunCrossValidationResult, TrainingLayout } from './lib/run-cross-validation.js';
 export { runCrossValidation, trainingLayout } from './lib/run-cross-validation.js';
 export type { FoldsRecord } from './lib/folds-record.js';
-export { FOLDS_RECORD_FILE, foldsRunMembers, isFoldsRun, readFoldsRecord } from './lib/folds-record.js';
+export { expandFoldsRuns, FOLDS_RECORD_FILE, foldsRunMembers, isFoldsRun, readFoldsRecord } from './lib/folds-record.js';
 export type { ResolvedTrainSettings, TrainOptionValues, TrainPlanRequest } from './lib/resolve-train-settings.js';
 export { resolveTrainSettings } from './lib/resolve-train-settings.js';
 export type { PredictionRecord, PredictionSplit, RunPredictionEvent, RunPredictionOptions, RunPredictionResult } from './lib/run-prediction.js';

@@ -259,13 +259,14 @@ export const trainCommand: CommandModule = {
       // continues whichever kind of run --out holds.
       const layout = await trainingLayout({ ...training, fold, folds });
       if (layout.kind === 'folds') writeLine(context.stderr, `cross-validation: ${layout.folds} folds (${layout.source === 'plan' ? `the plan: ${layout.reason}` : layout.reason})`);
-      if (layout.kind === 'folds') return await crossValidate(training, layout.folds, options['json'] === true, context, (event) => {
+      const planned = { ...training, ...(layout.plan === undefined ? {} : { plan: layout.plan }) };
+      if (layout.kind === 'folds') return await crossValidate(planned, layout.folds, options['json'] === true, context, (event) => {
         if (event.type === 'fold-run') {
           current = event.out;
           writeLine(context.stderr, `fold ${event.fold + 1} of ${event.folds}: ${event.action === 'train' ? 'training' : 'continuing'} ${event.out}`);
         } else if (event.type !== 'cross-validation') onEvent(event);
       });
-      const result = await runTraining({ ...training, fold }, onEvent);
+      const result = await runTraining({ ...planned, fold }, onEvent);
       reportRun(result, out, options['json'] === true, context);
       return result.interrupted ? ExitCode.Failure : ExitCode.Ok;
     } finally {

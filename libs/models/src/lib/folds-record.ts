@@ -71,3 +71,15 @@ export async function foldsRunMembers(folder: string): Promise<{ readonly member
   }
   return { members: record.members.map((m) => join(folder, m)), postprocessing: record.postprocessing! };
 }
+
+/** Model folders as given, each cross-validation run replaced by its folds (with the pooled post-processing). */
+export async function expandFoldsRuns(models: readonly string[]): Promise<{ readonly model: string; readonly pooled: RunPostprocessing | undefined }[]> {
+  const expanded = await Promise.all(
+    models.map(async (model) => {
+      if (!(await isFoldsRun(model))) return [{ model, pooled: undefined }];
+      const { members, postprocessing } = await foldsRunMembers(model);
+      return members.map((member) => ({ model: member, pooled: postprocessing }));
+    }),
+  );
+  return expanded.flat();
+}

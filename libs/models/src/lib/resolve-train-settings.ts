@@ -37,6 +37,8 @@ export interface TrainPlanRequest {
    * made for that budget); `measureStep` times the planned network's steps (trainingStepMeasurer).
    */
   readonly planOptions?: PlanDatasetOptions;
+  /** The plan already made or read for this request (trainingLayout's), used as it is instead of planning again. */
+  readonly plans?: EnsurePlansResult | undefined;
 }
 
 export interface ResolvedTrainSettings {

@@ -1,5 +1,6 @@
 import { resolve, join } from 'node:path';
 import { checkOutputFolder, ensurePlans, prepareOutputFolder, readDatasetManifest } from '@medseg/data';
+import { selectBackend } from './backend/selectBackend.js';
 import { checkpointFolder } from './checkpoint.js';
 import type { CaseCandidateDice, Postprocessing } from './choose-postprocessing.js';
 import { datasetCaseSplits } from './dataset-slices.js';
@@ -7,6 +8,7 @@ import { ModelOptionsError } from './errors.js';
 import { foldMemberName, type FoldsRecord, FOLDS_RECORD_SCHEMA_VERSION, isFoldsRun, readFoldsRecord, writeFoldsRecord } from './folds-record.js';
 import { readRunRecord } from './run-record.js';
 import type { RunPostprocessing } from './run-record-schema.js';
+import type { TrainPlanRequest } from './resolve-train-settings.js';
 import { type RunTrainingEvent, type RunTrainingOptions, type RunTrainingResult, runTraining } from './run-training.js';
 import { postprocessingRecord } from './validation-postprocessing.js';
 
@@ -41,7 +43,10 @@ function pooledPostprocessing(folds: readonly RunPostprocessing[], out: string):
 }
 
 /** What `medseg train` was asked for: one model, or a cross-validation of `folds` (and why). */
-export type TrainingLayout = { readonly kind: 'single' } | { readonly kind: 'folds'; readonly folds: number; readonly source: 'run' | 'flag' | 'plan'; readonly reason: string };
+export type TrainingLayout = ({ readonly kind: 'single' } | { readonly kind: 'folds'; readonly folds: number; readonly source: 'run' | 'flag' | 'plan'; readonly reason: string }) & {
+  /** The request's plan with the plans it made or read (so that the runner does not plan again), when it planned. */
+  readonly plan?: TrainPlanRequest | undefined;
+};
 
 /**
  * One model or a cross-validation: `--resume` continues what the run folder holds; `--folds N` without `--fold`
@@ -49,14 +54,21 @@ export type TrainingLayout = { readonly kind: 'single' } | { readonly kind: 'fol
  * few validation patients to choose an epoch on (the plan is made now if it is missing or stale, as runTraining
  * would).
  */
-export async function trainingLayout(options: Pick<RunTrainingOptions, 'out' | 'resume' | 'dataset' | 'fold' | 'plan'> & { readonly folds?: number | undefined }): Promise<TrainingLayout> {
+export async function trainingLayout(options: Pick<RunTrainingOptions, 'out' | 'resume' | 'overwrite' | 'dataset' | 'fold' | 'plan' | 'backend'> & { readonly folds?: number | undefined }): Promise<TrainingLayout> {
   const out = resolve(options.out);
   if (options.resume === true) return (await isFoldsRun(out)) ? { kind: 'folds', folds: (await readFoldsRecord(out)).folds, source: 'run', reason: `${out} is a cross-validation run` } : { kind: 'single' };
   if (options.fold !== undefined) return { kind: 'single' };
   if (options.folds !== undefined) return { kind: 'folds', folds: options.folds, source: 'flag', reason: `--folds ${options.folds}` };
   if (options.plan === undefined || !options.plan.usePlan || options.dataset === undefined) return { kind: 'single' };
-  const validation = (await ensurePlans(resolve(options.dataset), options.plan.planOptions)).record.plan.train.validation;
-  return validation.value.kind === 'folds' ? { kind: 'folds', folds: validation.value.folds, source: 'plan', reason: validation.reason } : { kind: 'single' };
+  // A refused output folder or a backend that cannot start is said before the plan is made (which reads the
+  // dataset and times training steps), as runTraining does.
+  const isOwn = async (path: string) => (await isFoldsRun(path)) || (await checkpointFolder(join(path, 'last'))) !== null;
+  await checkOutputFolder(out, { kind: 'train', resumable: true, isOwn, ...(options.overwrite === true ? { overwrite: true } : {}) });
+  await selectBackend(options.backend ?? 'auto');
+  const plans = await ensurePlans(resolve(options.dataset), options.plan.planOptions);
+  const plan = { ...options.plan, plans };
+  const validation = plans.record.plan.train.validation;
+  return validation.value.kind === 'folds' ? { kind: 'folds', folds: validation.value.folds, source: 'plan', reason: validation.reason, plan } : { kind: 'single', plan };
 }
 
 /**

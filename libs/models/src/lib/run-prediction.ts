@@ -24,7 +24,7 @@ import { ModelLoadError, ModelOptionsError } from './errors.js';
 import { datasetPredictionInputs, datasetSplitCases, dicomPredictionInputs, type PredictionInput } from './prediction-inputs.js';
 import { type PredictedCase, writePredictionOutputs } from './prediction-outputs.js';
 import { predictVolume } from './predict-volume.js';
-import { foldsRunMembers, isFoldsRun } from './folds-record.js';
+import { expandFoldsRuns } from './folds-record.js';
 import { readRunRecord, sha256Hex } from './run-record.js';
 import { RUN_RECORD_FILE, type RunPostprocessing, type RunRecord } from './run-record-schema.js';
 import { type ResolvedPostprocessing, resolvePostprocessing } from './resolve-postprocessing.js';
@@ -189,16 +189,7 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
   const out = resolve(options.out);
   if (!(await pathExists(input))) throw new ModelOptionsError('no such file or folder', { path: input });
   // A cross-validation run (folds.json) stands for its folds, with the post-processing chosen on all of them.
-  const expanded = (
-    await Promise.all(
-      options.models.map(async (m) => {
-        const model = resolve(m);
-        if (!(await isFoldsRun(model))) return [{ model, pooled: undefined }];
-        const { members, postprocessing } = await foldsRunMembers(model);
-        return members.map((member) => ({ model: member, pooled: postprocessing }));
-      }),
-    )
-  ).flat();
+  const expanded = await expandFoldsRuns(options.models.map((m) => resolve(m)));
   const checkpoints = await Promise.all(expanded.map((e) => resolveCheckpoint(e.model)));
   const isDataset = await pathExists(join(input, 'manifest.json'));
   const manifest = isDataset ? await readDatasetManifest(input) : undefined;

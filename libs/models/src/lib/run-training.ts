@@ -185,7 +185,7 @@ export async function runTraining(options: RunTrainingOptions, onEvent: (event: 
     if (options.dataset === undefined) throw new ModelOptionsError('no dataset folder given', { path: out });
     dataset = resolve(options.dataset);
     if (options.plan !== undefined) {
-      const plans = options.plan.usePlan ? await ensurePlans(dataset, options.plan.planOptions) : undefined;
+      const plans = options.plan.usePlan ? (options.plan.plans ?? (await ensurePlans(dataset, options.plan.planOptions))) : undefined;
       const resolved = resolveTrainSettings(options.plan.values, options.plan.given, plans);
       model = resolved.model;
       newSettings = resolved.settings;

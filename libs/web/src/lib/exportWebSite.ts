@@ -1,7 +1,7 @@
 import { readFile, readdir, rename, rm, mkdir, writeFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pathExists, readDatasetManifest } from '@medseg/data';
-import { checkpointFolder, describeMedsegModel, type MedsegModel, medsegModelFile, medsegModelJson, readRunRecord, sha256, type TrainSettings, type UnetConfig, wasmBinaryFolder } from '@medseg/models';
+import { checkpointFolder, describeMedsegModel, expandFoldsRuns, type MedsegModel, medsegModelFile, medsegModelJson, readRunRecord, sha256, type TrainSettings, type UnetConfig, wasmBinaryFolder } from '@medseg/models';
 import { bundlePage } from './bundlePage.js';
 import { WebExportError } from './errors.js';
 import { pageHtml } from './pageHtml.js';
@@ -118,7 +118,8 @@ export async function exportWebSite(options: ExportWebSiteOptions): Promise<Expo
   if ((await pathExists(out)) && (await readdir(out).catch(() => ['(not a folder)'])).length > 0 && options.overwrite !== true) {
     throw new WebExportError('output folder exists and is not empty (pass --overwrite to replace it)', { path: out });
   }
-  const folders = await Promise.all(options.models.map(resolveCheckpointFolder));
+  // A cross-validation run (train --folds) exports as the ensemble of its folds.
+  const folders = await Promise.all((await expandFoldsRuns(options.models)).map((e) => resolveCheckpointFolder(e.model)));
   const members = [];
   for (const folder of folders) members.push(await memberFiles(folder));
   const first = members[0]!;

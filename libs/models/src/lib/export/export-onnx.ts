@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathExists, writeFileAtomic } from '@medseg/data';
 import { type CheckpointContents, checkpointFolder, loadCheckpoint } from '../checkpoint.js';
 import { ModelExportError, ModelLoadError } from '../errors.js';
+import { expandFoldsRuns } from '../folds-record.js';
 import { readRunRecord } from '../run-record.js';
 import { describeMedsegModel, type MedsegModel, type MedsegModelMember, medsegModelFile, medsegModelJson, onnxModelFile, onnxPart, sha256 } from './medseg-model.js';
 import { unetOnnxGraph } from './onnx-graph.js';
@@ -25,7 +26,7 @@ async function exportedMember(checkpoint: string): Promise<MedsegModelMember> {
 }
 
 export interface ExportOnnxOptions {
-  /** Training runs or checkpoint folders; several export as one ensemble graph. */
+  /** Training runs (a `train --folds` run: its folds) or checkpoint folders; several export as one ensemble graph. */
   models: readonly string[];
   out: string;
   threshold?: number;
@@ -59,7 +60,8 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
   if ((await pathExists(options.out)) && (await readdir(options.out).catch(() => ['(not a folder)'])).length > 0 && options.overwrite !== true) {
     throw new ModelExportError('output folder exists and is not empty (pass --overwrite to replace it)', { path: options.out });
   }
-  const checkpoints = await Promise.all(options.models.map(resolveRunCheckpoint));
+  // A cross-validation run exports as the ensemble of its folds.
+  const checkpoints = await Promise.all((await expandFoldsRuns(options.models)).map((e) => resolveRunCheckpoint(e.model)));
   const members: { checkpoint: string; contents: CheckpointContents }[] = [];
   const described: MedsegModelMember[] = [];
   try {
