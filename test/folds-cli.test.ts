@@ -179,6 +179,22 @@ print(json.dumps(rows))
     }
   });
 
+  it('refuses a folds.json that is not JSON or names members outside the run, naming the file', () => {
+    const broken = join(work, 'broken');
+    cpSync(run, broken, { recursive: true });
+    const record = readJson<FoldsJson>(join(run, 'folds.json'));
+    for (const [content, problem] of [
+      ['{"format": "medseg-folds", ', 'unreadable cross-validation record'],
+      [JSON.stringify({ ...record, members: ['../run/fold-0', 'fold-1'] }), 'malformed cross-validation record: members are not fold-0..fold-1'],
+    ] as const) {
+      writeFileSync(join(broken, 'folds.json'), content);
+      const refused = medseg(['predict', '--model', broken, '--input', dataset, '--out', join(work, 'pred-broken')]);
+      expect(refused.status).toBe(1);
+      expect(refused.err).toContain(`${join(broken, 'folds.json')}: ${problem}`);
+      expect(refused.err).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('refuses more folds than patients before training anything, and a second run into the same folder', () => {
     const tooMany = medseg(['train', '--dataset', dataset, '--out', 'too-many', '--folds', '5', ...small]);
     expect(tooMany.status).toBe(1);

@@ -258,7 +258,13 @@ export const trainCommand: CommandModule = {
       // --folds alone trains the whole cross-validation, and so does a plan that validates by folds; --resume
       // continues whichever kind of run --out holds.
       const layout = await trainingLayout({ ...training, fold, folds });
-      if (layout.kind === 'folds') writeLine(context.stderr, `cross-validation: ${layout.folds} folds (${layout.source === 'plan' ? `the plan: ${layout.reason}` : layout.reason})`);
+      if (layout.kind === 'folds') {
+        writeLine(context.stderr, `cross-validation: ${layout.folds} folds (${layout.source === 'plan' ? `the plan: ${layout.reason}` : layout.reason})`);
+        const estimate = layout.plan?.plans?.record.plan.estimate;
+        if (estimate !== undefined && estimate.models !== layout.folds) {
+          writeLine(context.stderr, `note: the plan's estimate (${estimate.minutes} min) is for ${estimate.models} model(s); ${layout.folds} fold models take about ${Math.round((estimate.minutes / estimate.models) * layout.folds)} min`);
+        }
+      }
       const planned = { ...training, ...(layout.plan === undefined ? {} : { plan: layout.plan }) };
       if (layout.kind === 'folds') return await crossValidate(planned, layout.folds, options['json'] === true, context, (event) => {
         if (event.type === 'fold-run') {
