@@ -7,8 +7,9 @@ import { repoRoot, sharedPath } from '@medseg/data/testing';
 /** The real bin, as users run it (built by the `cli:build` target that the integration tests depend on). */
 export const medsegBin = resolve(repoRoot, 'apps/cli/bin/medseg.js');
 
-export function runMedseg(args: readonly string[], options: { timeout?: number } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [medsegBin, ...args], { encoding: 'utf8', timeout: options.timeout ?? 600_000, env: { ...process.env, CI: 'true' } });
+/** The bin; `cwd` is where relative paths in `args` start (default: the test process's). */
+export function runMedseg(args: readonly string[], options: { timeout?: number; cwd?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [medsegBin, ...args], { encoding: 'utf8', timeout: options.timeout ?? 600_000, maxBuffer: 1 << 24, env: { ...process.env, CI: 'true' }, ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
 }
 
 export function spawnMedseg(args: readonly string[]) {
