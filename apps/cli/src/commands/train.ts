@@ -180,6 +180,14 @@ export const trainCommand: CommandModule = {
     process.once('SIGINT', onSigint);
     let bar: Progress | undefined;
     let lastDice: number | undefined;
+    // The time left at this run's own pace (the plan's estimate is of an idle machine): at most, since early
+    // stopping can end the run sooner.
+    const paces: number[] = [];
+    const remaining = (epoch: number, epochs: number, seconds: number) => {
+      paces.push(seconds);
+      const left = epochs - epoch;
+      return left <= 0 ? '' : `; at most ${Math.ceil((left * paces.reduce((a, b) => a + b, 0)) / paces.length / 60)} min left at this pace`;
+    };
     const onEvent = (event: RunTrainingEvent) => {
       if (event.type === 'backend') {
         writeLine(context.stderr, `backend: ${event.backend.description}`);
@@ -201,7 +209,8 @@ export const trainCommand: CommandModule = {
         writeLine(
           context.stderr,
           `epoch ${event.epoch}/${event.epochs}: loss ${event.loss.toFixed(4)}, val Dice per slice ${f3(event.valDiceSlice)}, ` +
-            `per patient ${f3(event.valDicePatient)}${event.improved ? ' (best)' : ''}, lr ${event.learningRate.toExponential(2)}, ${event.seconds.toFixed(0)} s`,
+            `per patient ${f3(event.valDicePatient)}${event.improved ? ' (best)' : ''}, lr ${event.learningRate.toExponential(2)}, ${event.seconds.toFixed(0)} s` +
+            remaining(event.epoch, event.epochs, event.seconds),
         );
       } else if (event.type === 'postprocessing-case') {
         bar ??= createProgress(context, 'post-processing on validation', event.total);
