@@ -24,11 +24,15 @@ const webgpuMissing =
 describe('medseg --backend webgpu without a GPU', () => {
   it('train --backend webgpu exits 1 naming what is missing, before it reads anything or writes its run folder', () => {
     const out = join(work, 'run');
-    const result = medseg(['train', '--dataset', join(work, 'no-dataset'), '--out', out, '--backend', 'webgpu']);
-    expect(result.status).toBe(1);
-    expect(result.err).toMatch(new RegExp(`^medseg: ${webgpuMissing.source}`));
-    expect(result.err).not.toMatch(/\n\s+at /); // a message, not a stack
-    expect(existsSync(out)).toBe(false);
+    // One run, and a whole cross-validation (--folds).
+    for (const folds of [[], ['--folds', '2']]) {
+      const result = medseg(['train', '--dataset', join(work, 'no-dataset'), '--out', out, '--backend', 'webgpu', ...folds]);
+      expect(result.status).toBe(1);
+      // The error line (a cross-validation says first what it was asked to do).
+      expect(result.err).toMatch(new RegExp(`^medseg: ${webgpuMissing.source}`, 'm'));
+      expect(result.err).not.toMatch(/\n\s+at /); // a message, not a stack
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   it('backend --backend webgpu says the same; auto skips webgpu after the native backends and runs wasm', () => {

@@ -99,6 +99,8 @@ async function firstFoldSettings(firstFold: string, record: FoldsRecord, options
 export async function runCrossValidation(options: RunCrossValidationOptions, onEvent: (event: RunCrossValidationEvent) => void = () => undefined): Promise<RunCrossValidationResult> {
   const out = resolve(options.out);
   if (options.resume === true && options.overwrite === true) throw new ModelOptionsError('resume and overwrite exclude each other', { path: out });
+  // Nothing is read or written before the backend is known to start (each fold selects it again, as runTraining does).
+  await selectBackend(options.backend ?? 'auto');
   const folderOptions = { kind: 'train', resumable: true, isOwn: isFoldsRun, ...(options.resume === true ? { resume: true } : {}), ...(options.overwrite === true ? { overwrite: true } : {}) };
   let record: FoldsRecord;
   if (options.resume === true) {

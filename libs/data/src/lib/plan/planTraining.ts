@@ -242,7 +242,7 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
   } else {
     normalize = {
       value: 'percentile:0.5,99.5',
-      reason: `${fp.modality}: intensities have no physical unit, so each case is scaled by its own 0.5/99.5 percentiles to [0, 1] (MONAI ScaleIntensityRangePercentiles); every STS result in the README used it; per-case z-score (nnU-Net's MR default) is untested here, ${confirm}`,
+      reason: `${fp.modality}: intensities have no physical unit, so each case is scaled by its own 0.5/99.5 percentiles to [0, 1] (MONAI ScaleIntensityRangePercentiles); every STS result in the README used it; per-case z-score (nnU-Net's MR default) tied with it in 2-fold cross-validation over STS_001-028 (docs/results.md: out-of-fold Dice 0.702 against 0.703, better on 13 of 28 patients), so the percentiles stay`,
     };
   }
   const storedSpacing = fp.stored.spacingX;
