@@ -136,7 +136,10 @@ const planning = medseg(['plan', '--dataset', planned, '--time-budget', args['ti
 const record = JSON.parse(planning.stdout);
 const base = planFlags(record.plan);
 if (args.epochs) Object.assign(base, { epochs: args.epochs, patience: args.epochs });
-const basePredict = record.plan.predict.largestComponent.value ? ['--largest-component'] : [];
+// Every prediction flag is explicit: a fold model's run.json holds the post-processing it chose on its validation
+// fold, which is exactly the patients it is scored on here; applying that choice would flatter the arm.
+const threshold = ['--threshold', String(record.plan.predict.threshold.value)];
+const basePredict = [...threshold, record.plan.predict.largestComponent.value ? '--largest-component' : '--no-largest-component', record.plan.predict.tta.value ? '--tta' : '--no-tta'];
 const planNormalize = record.plan.ingest.normalize.value;
 // The planned dataset already follows the plan's normalisation unless the plan asks for a re-ingest over it.
 if (!/normalisation/.test(record.plan.ingest.reingest ?? '')) datasets.set(planNormalize, planned);
@@ -163,8 +166,8 @@ const arms = {
   'augment-heavy': { what: 'heavy augmentation', flags: { augment: 'heavy' } },
   'dice-focal': { what: 'loss Dice + focal', flags: { loss: 'dice+focal' } },
   tversky: { what: 'loss Tversky', flags: { loss: 'tversky' } },
-  'no-largest-component': { what: 'no largest-component post-processing', predict: [] },
-  tta: { what: 'flip TTA at prediction', predict: [...basePredict, '--tta'] },
+  'no-largest-component': { what: 'no largest-component post-processing', predict: basePredict.map((flag) => (flag === '--largest-component' ? '--no-largest-component' : flag)) },
+  tta: { what: 'flip TTA at prediction', predict: basePredict.map((flag) => (flag === '--no-tta' ? '--tta' : flag)) },
 };
 const armNames = args.arms.split(',').map((a) => a.trim()).filter(Boolean);
 for (const name of armNames) if (!(name in arms)) throw new Error(`unknown arm '${name}' (arms: ${Object.keys(arms).join(', ')})`);

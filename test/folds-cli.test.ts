@@ -117,10 +117,12 @@ print(json.dumps(rows))
     for (const [id, differ] of JSON.parse(compare.stdout) as [string, number][]) expect(differ, id).toBe(0);
   });
 
-  it('exports to ONNX as the ensemble of its folds', () => {
+  it('exports to ONNX as the ensemble of its folds, with the pooled post-processing', () => {
     const exported = medseg(['export', '--format', 'onnx', '--model', run, '--out', 'onnx']);
     expect(exported.status, exported.stderr).toBe(0);
-    const description = readJson<{ members: { checkpoint: string; weightsSha256: string }[] }>(join(work, 'onnx', 'medseg-model.json'));
+    const description = readJson<{ members: { checkpoint: string; weightsSha256: string }[]; postprocessing: Record<string, unknown> }>(join(work, 'onnx', 'medseg-model.json'));
+    const chosen = readJson<FoldsJson>(join(run, 'folds.json')).postprocessing.chosen;
+    expect(description.postprocessing).toMatchObject({ ...chosen, chosenBy: { threshold: 'run', largestComponent: 'run' } });
     expect(description.members.map((m) => m.checkpoint)).toEqual([join(run, 'fold-0', 'best'), join(run, 'fold-1', 'best')]);
     for (const m of description.members) expect(m.weightsSha256).toBe(sha(join(m.checkpoint, 'weights.bin')));
   });

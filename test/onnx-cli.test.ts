@@ -57,6 +57,16 @@ describe('medseg export --format onnx and predict --engine onnx', () => {
     expect(summary.description.members[0]!.run.dataset.caseIds!.val).toEqual(['STS_003']);
     expect(summary.description.preprocessing.normalization).not.toBeNull();
     expect(JSON.parse(readFileSync(join(out, 'medseg-model.json'), 'utf8'))).toEqual(summary.description);
+    // The export applies what the run chose on its validation patient, as predict does, and says so.
+    const chosen = (JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { postprocessing: { chosen: { threshold: number; largestComponent: boolean } } }).postprocessing.chosen;
+    expect(summary.description.postprocessing).toMatchObject({ ...chosen, chosenBy: { threshold: 'run', largestComponent: 'run' } });
+    const flagged = medseg(['export', '--model', runDir, '--format', 'onnx', '--out', join(work, 'export-flags'), '--threshold', '0.45', chosen.largestComponent ? '--no-largest-component' : '--largest-component', '--json']);
+    expect(flagged.status, flagged.err).toBe(0);
+    expect((JSON.parse(flagged.out) as { description: MedsegModel }).description.postprocessing).toMatchObject({
+      threshold: 0.45,
+      largestComponent: !chosen.largestComponent,
+      chosenBy: { threshold: 'flag', largestComponent: 'flag' },
+    });
     const check = python<{ opset: number; batch: string; sha: string; ops: string[] }>(
       `import sys, json, hashlib, onnx
 m = onnx.load(sys.argv[1])

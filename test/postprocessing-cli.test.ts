@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { debianPython, repoRoot, sharedPath } from '@medseg/data/testing';
 
-// Four STS patients (STS_001-002 train, STS_003-004 validation) and a one-epoch 64x64 run: the post-processing
-// chosen on validation at the end of `medseg train`, recorded in run.json and applied by `medseg predict`.
+// Four STS patients (STS_001-002 train, STS_003-004 validation) and a one-epoch 64x64 run with the default
+// augmentation (flips on both axes, so flip TTA is a candidate): the post-processing chosen on validation at the
+// end of `medseg train`, recorded in run.json and applied by `medseg predict`.
 const work = mkdtempSync(join(tmpdir(), 'medseg-postprocessing-'));
 const dataset = join(work, 'ds');
 const run = join(work, 'run');
@@ -23,6 +24,7 @@ function medseg(args: readonly string[]): { status: number | null; out: string; 
 interface Postprocessing {
   threshold: number;
   largestComponent: boolean;
+  tta?: boolean;
 }
 interface RunJson {
   schemaVersion: number;
@@ -38,7 +40,8 @@ interface RunJson {
   };
 }
 const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
-const flagsOf = (p: Postprocessing) => ['--threshold', String(p.threshold), p.largestComponent ? '--largest-component' : '--no-largest-component'];
+const flagsOf = (p: Postprocessing) => ['--threshold', String(p.threshold), p.largestComponent ? '--largest-component' : '--no-largest-component', p.tta === true ? '--tta' : '--no-tta'];
+const sameCandidate = (a: Postprocessing, b: Postprocessing) => a.threshold === b.threshold && a.largestComponent === b.largestComponent && (a.tta ?? false) === (b.tta ?? false);
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 beforeAll(() => {
@@ -46,9 +49,9 @@ beforeAll(() => {
   for (const id of ['STS_001', 'STS_002', 'STS_003', 'STS_004']) symlinkSync(sharedPath('data/sts/dicom', id), join(work, 'images', id));
   const ingest = medseg(['ingest', '--images', 'images', '--out', dataset, '--roi', 'GTV*', '--val', '0', '--val-patients', 'STS_003,STS_004']);
   expect(ingest.status, ingest.err).toBe(0);
-  const train = medseg(['train', '--dataset', dataset, '--out', run, '--epochs', '1', '--augment', 'none', '--json', ...small]);
+  const train = medseg(['train', '--dataset', dataset, '--out', run, '--epochs', '1', '--augment', 'default', '--json', ...small]);
   expect(train.status, train.err).toBe(0);
-  expect(train.err).toMatch(/post-processing: threshold [\d.]+, largest component (on|off): mean per-patient Dice over 2 validation patient/);
+  expect(train.err).toMatch(/post-processing: threshold [\d.]+, largest component (on|off), flip TTA (on|off): mean per-patient Dice over 2 validation patient.*; flip TTA \(threshold/);
 });
 
 /** Per case: the 3D Dice of a prediction folder's label map against the dataset's mask (nibabel, numpy). */
@@ -74,7 +77,7 @@ function predictVal(name: string, extra: readonly string[] = []) {
   const out = join(work, name);
   const result = medseg(['predict', '--model', run, '--input', dataset, '--split', 'val', '--out', out, '--no-seg', '--backend', 'wasm', '--engine', 'tfjs', ...extra]);
   expect(result.status, result.err).toBe(0);
-  return { out, result, record: readJson<{ settings: { threshold: number; largestComponent: boolean; postprocessing: { sources: Record<string, string>; note?: string } } }>(join(out, 'predictions.json')) };
+  return { out, result, record: readJson<{ settings: { threshold: number; largestComponent: boolean; tta: boolean; postprocessing: { sources: Record<string, string>; note?: string } } }>(join(out, 'predictions.json')) };
 }
 
 describe('post-processing chosen on validation', () => {
@@ -83,31 +86,33 @@ describe('post-processing chosen on validation', () => {
     expect(record.schemaVersion).toBe(2);
     const post = record.postprocessing!;
     expect(post).toMatchObject({ default: { threshold: 0.5, largestComponent: false }, patients: 2, cases: 2, checkpoint: 'best' });
-    expect(post.table.map((r) => [r.threshold, r.largestComponent])).toEqual([0.3, 0.4, 0.5, 0.6, 0.7].flatMap((t) => [[t, false], [t, true]]));
+    // Every threshold with the cleanup off and on, without and then with flip TTA.
+    expect(post.table.map((r) => [r.threshold, r.largestComponent, r.tta === true])).toEqual([false, true].flatMap((tta) => [0.3, 0.4, 0.5, 0.6, 0.7].flatMap((t) => [[t, false, tta], [t, true, tta]])));
     expect(post.perCase.map((c) => c.caseId)).toEqual(record.dataset.caseIds.val);
 
     // The table against label maps predict writes with each candidate's flags, scored by numpy (default and chosen).
-    const mean = (p: Postprocessing) => post.table.find((r) => r.threshold === p.threshold && r.largestComponent === p.largestComponent)!.meanDice!;
-    for (const [i, candidate] of [post.default, post.chosen, { threshold: 0.3, largestComponent: true }].entries()) {
+    const mean = (p: Postprocessing) => post.table.find((r) => sameCandidate(r, p))!.meanDice!;
+    for (const [i, candidate] of [post.default, post.chosen, { threshold: 0.3, largestComponent: true }, { threshold: 0.4, largestComponent: false, tta: true }].entries()) {
       const { out } = predictVal(`pred-candidate-${i}`, flagsOf(candidate));
       const dice = diceOf(out);
-      const k = post.table.findIndex((r) => r.threshold === candidate.threshold && r.largestComponent === candidate.largestComponent);
+      const k = post.table.findIndex((r) => sameCandidate(r, candidate));
       for (const c of post.perCase) expect(c.dice[k]).toBeCloseTo(dice[c.caseId]!, 9);
       expect(mean(candidate)).toBeCloseTo((dice['STS_003']! + dice['STS_004']!) / 2, 9);
     }
     // nnU-Net's rule: never below the default; another threshold only if it beats every option at 0.5.
     expect(mean(post.chosen)).toBeGreaterThanOrEqual(mean(post.default));
-    const atDefault = Math.max(mean(post.default), mean({ threshold: 0.5, largestComponent: true }));
+    const tta = post.chosen.tta === true;
+    const atDefault = Math.max(mean({ threshold: 0.5, largestComponent: false, tta }), mean({ threshold: 0.5, largestComponent: true, tta }));
     if (post.chosen.threshold !== 0.5) expect(mean(post.chosen)).toBeGreaterThan(atDefault);
 
     // No flags: the run's choice, said on stdout and in predictions.json, the same voxels as the choice given as flags.
     const plain = predictVal('pred-plain');
-    expect(plain.record.settings).toMatchObject({ ...post.chosen, postprocessing: { sources: { threshold: 'run', largestComponent: 'run' } } });
-    expect(plain.result.out).toContain(`post-processing: threshold ${post.chosen.threshold} (run), largest component ${post.chosen.largestComponent ? 'on' : 'off'} (run)`);
+    expect(plain.record.settings).toMatchObject({ ...post.chosen, tta, postprocessing: { sources: { threshold: 'run', largestComponent: 'run', tta: 'run' } } });
+    expect(plain.result.out).toContain(`post-processing: threshold ${post.chosen.threshold} (run), largest component ${post.chosen.largestComponent ? 'on' : 'off'} (run), flip TTA ${tta ? 'on' : 'off'} (run)`);
     expect(diceOf(plain.out)).toEqual(diceOf(join(work, 'pred-candidate-1')));
     // One flag overrides its own setting only.
-    const flagged = predictVal('pred-flag', ['--threshold', '0.3']);
-    expect(flagged.record.settings).toMatchObject({ threshold: 0.3, largestComponent: post.chosen.largestComponent, postprocessing: { sources: { threshold: 'flag', largestComponent: 'run' } } });
+    const flagged = predictVal('pred-flag', ['--threshold', '0.3', tta ? '--no-tta' : '--tta']);
+    expect(flagged.record.settings).toMatchObject({ threshold: 0.3, largestComponent: post.chosen.largestComponent, tta: !tta, postprocessing: { sources: { threshold: 'flag', largestComponent: 'run', tta: 'flag' } } });
   });
 
   it('a finished run without a post-processing record (trained before it) gets it from --resume, which trains nothing', () => {
@@ -123,7 +128,7 @@ describe('post-processing chosen on validation', () => {
     // Predict on the old run: the old defaults, with a note saying why.
     const before = medseg(['predict', '--model', old, '--input', dataset, '--split', 'val', '--out', join(work, 'pred-old'), '--no-seg', '--backend', 'wasm']);
     expect(before.status, before.err).toBe(0);
-    expect(before.err).toMatch(/post-processing: threshold 0.5 \(default\), largest component off \(default\) \(the model records no post-processing/);
+    expect(before.err).toMatch(/post-processing: threshold 0.5 \(default\), largest component off \(default\), flip TTA off \(default\) \(the model records no post-processing/);
 
     const weights = sha(join(old, 'best/weights.bin'));
     const resumed = medseg(['train', '--out', old, '--resume', '--backend', 'wasm', '--json']);

@@ -45,10 +45,12 @@ beforeAll(async () => {
   const steps = [
     ['ingest', '--images', 'images', '--out', 'ds', '--roi', 'GTV*', '--val', '0', '--val-patients', 'STS_002'],
     ['train', '--dataset', 'ds', '--out', 'run', '--no-plan', '--epochs', '3', '--lr', '0.01', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')],
-    ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--json'],
-    // The references, in one run: the STS series, a multi-frame file and one image of the 9-syntax set.
-    // The page thresholds at the export's 0.5 and keeps every component: predict is told the same (not the run's choice).
-    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm', '--threshold', '0.5', '--no-largest-component'],
+    // The threshold is the run's choice on validation; the largest component is forced on so that the page's
+    // whole-volume cleanup is exercised whatever the 3-epoch run chose.
+    ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--largest-component', '--json'],
+    // The references, in one run: the STS series, a multi-frame file and one image of the 9-syntax set, with the
+    // export's post-processing (the run's threshold, the flag's cleanup).
+    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm', '--largest-component'],
     ['convert', series, '-o', 'sts002.nii.gz'],
   ];
   for (const step of steps) {
@@ -199,6 +201,8 @@ describe('medseg export --format web', () => {
     const dataset = JSON.parse(readFileSync(join(work, 'ds', 'manifest.json'), 'utf8')) as { classInfo: { key: string; label: string }[] };
     expect(model.classes.map((c) => [c.key, c.label])).toEqual(dataset.classInfo.map((c) => [c.key, c.label]));
     expect(dataset.classInfo[1]!.label).not.toBe('GTV*');
+    const chosen = (JSON.parse(readFileSync(join(work, 'run', 'run.json'), 'utf8')) as { postprocessing: { chosen: { threshold: number } } }).postprocessing.chosen;
+    expect(model.postprocessing).toMatchObject({ threshold: chosen.threshold, largestComponent: true, chosenBy: { threshold: 'run', largestComponent: 'flag' } });
     expect(model.members[0]!.weightsSha256).toBe(createHash('sha256').update(readFileSync(join(work, 'site', 'model', '0', 'weights.bin'))).digest('hex'));
     const timings: Record<string, number> = {};
     for (const [name, query, disableGpu, expected] of [['webgl', '', false, 'webgl'], ['wasm', '?backend=wasm', true, 'wasm']] as const) {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { inShard, parseShard, type SeriesRef, type SeriesShard } from '@medseg/data';
-import { type BackendChoice, backendChoices, type EngineName, engineChoices, type PredictionSplit, type ResolvedPostprocessing, type RunPredictionEvent, runPrediction } from '@medseg/models';
+import { type BackendChoice, backendChoices, describePostprocessing, type EngineName, engineChoices, type PredictionSplit, type ResolvedPostprocessing, type RunPredictionEvent, runPrediction } from '@medseg/models';
 import type { CommandModule } from '../command.js';
 import { fraction, integer } from '../options.js';
 import { type CliContext, ExitCode, writeLine } from '../context.js';
@@ -31,11 +31,6 @@ function seriesPerPatient(series: readonly SeriesRef[]): Map<string, number> | u
   return counts;
 }
 
-/** `threshold 0.4 (run), largest component on (flag)`. */
-function describePostprocessing(p: ResolvedPostprocessing): string {
-  return `threshold ${p.threshold} (${p.sources.threshold}), largest component ${p.largestComponent ? 'on' : 'off'} (${p.sources.largestComponent})`;
-}
-
 export const predictCommand: CommandModule = {
   name: 'predict',
   summary: 'Segment DICOM series (or a dataset) with a trained run: NIfTI label maps, PNG overlays and DICOM SEG',
@@ -45,7 +40,8 @@ export const predictCommand: CommandModule = {
       .option('--input <dir>', 'DICOM file or folder tree, or a dataset folder (manifest.json); or --dicomweb')
       .requiredOption('--out <dir>', 'output folder (predictions.json, <case>.nii.gz, <case>.seg.dcm, png/)')
       .option('--overwrite', 'replace an earlier prediction in --out (written beside it, then swapped in)')
-      .option('--tta', 'flip test-time augmentation (mean over the plain, left-right, up-down and doubly flipped slice)')
+      .option('--tta', "flip test-time augmentation: the mean over the plain, left-right, up-down and doubly flipped slice [default: the run's choice on validation, else off]")
+      .option('--no-tta', 'no test-time augmentation, whatever the run chose')
       .option('--largest-component', "keep only the largest 3D connected component of each label [default: the run's choice on validation, else off]")
       .option('--no-largest-component', "keep every component, whatever the run chose")
       .option('--threshold <p>', "foreground probability threshold (one class) [default: the run's choice on validation, else 0.5]", fraction)
@@ -81,7 +77,7 @@ export const predictCommand: CommandModule = {
       else if (event.type === 'fold') writeLine(context.stderr, `--split ${event.split}: the models' cross-validation fold ${event.fold.fold} of ${event.fold.folds}`);
       else if (event.type === 'skipped') writeLine(context.stderr, `skipped ${event.path}: ${event.reason}`);
       else if (event.type === 'note') writeLine(context.stderr, event.message);
-      else if (event.type === 'postprocessing') writeLine(context.stderr, `post-processing: ${describePostprocessing(event.postprocessing)}${event.postprocessing.note === undefined ? '' : ` (${event.postprocessing.note})`}`);
+      else if (event.type === 'postprocessing') writeLine(context.stderr, `post-processing: ${describePostprocessing(event.postprocessing, event.postprocessing.sources)}${event.postprocessing.note === undefined ? '' : ` (${event.postprocessing.note})`}`);
       else if (event.type === 'stored') {
         const o = event.outcome;
         writeLine(context.stderr, o.status === 'stored' ? `${event.id}: stored SEG ${o.sopInstanceUid} in study ${o.studyInstanceUid}` : `medseg: ${event.id}: SEG not stored (${o.reason}); it stays in ${event.file}`);
@@ -99,7 +95,7 @@ export const predictCommand: CommandModule = {
         input: remote?.folder ?? resolve(context.cwd, options['input'] as string),
         out,
         overwrite: options['overwrite'] === true,
-        tta: options['tta'] === true,
+        tta: options['tta'] as boolean | undefined,
         largestComponent: options['largestComponent'] as boolean | undefined,
         threshold: options['threshold'] as number | undefined,
         batchSize: options['batchSize'] as number,
@@ -124,7 +120,7 @@ export const predictCommand: CommandModule = {
       writeLine(context.stdout, JSON.stringify({ ...record, seconds, slicesPerSecond: slices / seconds }, null, 2));
     } else {
       writeLine(context.stdout, `predicted ${record.cases.length} series (${slices} slices) in ${seconds.toFixed(1)} s with ${result.checkpoints.join(' + ')}; wrote ${out}`);
-      writeLine(context.stdout, `post-processing: ${describePostprocessing(record.settings['postprocessing'] as ResolvedPostprocessing)}`);
+      writeLine(context.stdout, `post-processing: ${describePostprocessing(record.settings['postprocessing'] as ResolvedPostprocessing, (record.settings['postprocessing'] as ResolvedPostprocessing).sources)}`);
       for (const c of record.cases) writeLine(context.stdout, `  ${c.id}: ${c.foregroundVoxels} foreground voxels${c.files.seg ? `, ${c.files.seg}` : ''}`);
       if (record.skipped.length > 0) writeLine(context.stdout, `skipped: ${record.skipped.length} input(s), listed in predictions.json`);
     }

@@ -9,10 +9,10 @@ import {
   contextSliceChoices,
   defaultBackboneName,
   defaultDecoderFilters,
+  describePostprocessing,
   lossNames,
   resolveTrainSettings,
   type RunSettingsProvenance,
-  type Postprocessing,
   type RunCrossValidationEvent,
   type RunCrossValidationOptions,
   runCrossValidation,
@@ -85,8 +85,6 @@ function runSummary(result: RunTrainingResult, out: string) {
   };
 }
 
-const describeChoice = (chosen: Postprocessing) => `threshold ${chosen.threshold}, largest component ${chosen.largestComponent ? 'on' : 'off'}`;
-
 function reportRun(result: RunTrainingResult, out: string, json: boolean, context: CliContext): void {
   const { state, interrupted } = result;
   const summary = runSummary(result, out);
@@ -102,7 +100,7 @@ function reportRun(result: RunTrainingResult, out: string, json: boolean, contex
       `trained ${state.epoch} epochs in ${summary.seconds} s (${state.stopped}); best val Dice per patient ${f3(state.best?.valDicePatient ?? Number.NaN)} ` +
         `at epoch ${state.best?.epoch ?? '-'}; checkpoints in ${out}/best and ${out}/last`,
     );
-    if (result.postprocessing !== undefined) writeLine(context.stdout, `post-processing chosen on validation (predict applies it): ${describeChoice(result.postprocessing.chosen)}`);
+    if (result.postprocessing !== undefined) writeLine(context.stdout, `post-processing chosen on validation (predict applies it): ${describePostprocessing(result.postprocessing.chosen)}`);
   }
 }
 
@@ -119,7 +117,7 @@ async function crossValidate(training: Omit<RunCrossValidationOptions, 'folds'>,
   } else {
     for (const s of perFold) writeLine(context.stdout, `${s.run}: ${s.epochs} epochs (${s.stopped}), best val Dice per patient ${f3(s.best?.valDicePatient ?? Number.NaN)} at epoch ${s.best?.epoch ?? '-'}`);
     const pooled = record.postprocessing!;
-    writeLine(context.stdout, `post-processing chosen on the ${pooled.patients} out-of-fold patients pooled (predict applies it): ${describeChoice(pooled.chosen)}; ${pooled.reason}`);
+    writeLine(context.stdout, `post-processing chosen on the ${pooled.patients} out-of-fold patients pooled (predict applies it): ${describePostprocessing(pooled.chosen)}; ${pooled.reason}`);
     writeLine(context.stdout, `'medseg predict --model ${result.out}' predicts with the ensemble of the ${record.folds} folds`);
   }
   return result.interrupted ? ExitCode.Failure : ExitCode.Ok;
@@ -219,7 +217,7 @@ export const trainCommand: CommandModule = {
         bar?.stop();
         bar = undefined;
         const { chosen, table } = event.postprocessing;
-        writeLine(context.stderr, `post-processing: threshold ${chosen.threshold}, largest component ${chosen.largestComponent ? 'on' : 'off'}: ${event.postprocessing.reason}`);
+        writeLine(context.stderr, `post-processing: ${describePostprocessing(chosen)}: ${event.postprocessing.reason}`);
         writeLine(context.stderr, `  mean per-patient val Dice: ${table.map((r) => `${r.threshold}${r.largestComponent ? '+lcc' : ''} ${f3(r.meanDice ?? Number.NaN)}`).join(', ')}`);
       } else {
         bar?.stop();

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { createRng, type Vec3 } from '@medseg/data';
 import { debianPython } from '@medseg/data/testing';
-import { type CaseCandidateDice, choosePostprocessing, postprocessingCandidates, scorePostprocessingCandidates } from './choose-postprocessing.js';
+import { type CaseCandidateDice, choosePostprocessing, postprocessingCandidates, scorePostprocessingCandidates, ttaPostprocessingCandidates } from './choose-postprocessing.js';
 
 const shape: Vec3 = [16, 14, 8];
 const voxels = shape[0] * shape[1] * shape[2];
@@ -61,6 +61,36 @@ describe('choosePostprocessing', () => {
     const none = choosePostprocessing([scored('e', 'E', new Float32Array(voxels), new Uint8Array(voxels))]);
     expect(none.chosen).toEqual({ threshold: 0.5, largestComponent: false });
     expect(none.patients).toBe(0);
+  });
+
+  it('keeps flip TTA when its best candidate does not lower the mean, by the same rule among its candidates', () => {
+    // Plain probabilities find the tumour at 0.45 only (best: threshold 0.4, Dice 1); the TTA ones at 0.9 find it
+    // at every threshold, but with an island that only the cleanup removes.
+    const truth = new Uint8Array(voxels);
+    box(truth, [3, 3, 1], [9, 9, 5], 1);
+    const plain = new Float32Array(voxels).fill(0.1);
+    box(plain, [3, 3, 1], [9, 9, 5], 0.45);
+    const mirrored = new Float32Array(voxels).fill(0.1);
+    box(mirrored, [3, 3, 1], [9, 9, 5], 0.9);
+    box(mirrored, [12, 10, 0], [14, 12, 2], 0.8);
+    const candidates = [...postprocessingCandidates, ...ttaPostprocessingCandidates];
+    const both = (p: Float32Array, t: Float32Array, mask: Uint8Array): CaseCandidateDice => ({
+      caseId: 'f',
+      patientId: 'F',
+      dice: [...scorePostprocessingCandidates(p, 1, mask, shape), ...scorePostprocessingCandidates(t, 1, mask, shape, ttaPostprocessingCandidates)],
+    });
+    const tie = choosePostprocessing([both(plain, mirrored, truth)], candidates);
+    expect(tie.table).toHaveLength(20);
+    expect(tie.table.filter((r) => r.tta === true).map((r) => r.meanDice)).toEqual(Array.from({ length: 5 }, () => [(2 * 144) / (144 + 152), 1]).flat().map((d) => expect.closeTo(d, 12) as unknown));
+    // Dice 1 both ways: TTA does not lower it, so it is kept, at the default threshold with the cleanup.
+    expect(tie.chosen).toEqual({ threshold: 0.5, largestComponent: true, tta: true });
+    expect(tie.reason).toMatch(/flip TTA \(threshold 0.5, largest component\) 1.000: kept/);
+    // TTA probabilities that miss half the tumour lower the mean: the plain choice stays.
+    const half = new Float32Array(voxels).fill(0.1);
+    box(half, [3, 3, 1], [9, 9, 3], 0.9);
+    const worse = choosePostprocessing([both(plain, half, truth)], candidates);
+    expect(worse.chosen).toEqual({ threshold: 0.4, largestComponent: true });
+    expect(worse.reason).toMatch(/not kept, it lowers the mean/);
   });
 
   it('agrees with numpy and scipy.ndimage on noisy volumes: every candidate, per patient, and the choice', () => {

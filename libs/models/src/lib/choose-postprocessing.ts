@@ -3,10 +3,15 @@ import { diceScore, nanMean } from './dice.js';
 import { ModelOptionsError } from './errors.js';
 import { postprocessProbabilities } from './predict-volume.js';
 
-/** One way of turning probabilities into labels: the foreground threshold (one sigmoid class) and the largest-component cleanup. */
+/**
+ * One way of turning a model's output into labels: flip test-time augmentation (the mean over the plain and the
+ * three mirrored slices), the foreground threshold (one sigmoid class) and the largest-component cleanup.
+ */
 export interface Postprocessing {
   readonly threshold: number;
   readonly largestComponent: boolean;
+  /** Absent: false (runs recorded before TTA was a candidate). */
+  readonly tta?: boolean;
 }
 
 /** What predict did before post-processing was chosen on validation, and what it keeps unless the evidence says otherwise. */
@@ -19,6 +24,9 @@ export const postprocessingCandidates: readonly Postprocessing[] = postprocessin
   { threshold, largestComponent: false },
   { threshold, largestComponent: true },
 ]);
+
+/** The same candidates on the flip-TTA probabilities. */
+export const ttaPostprocessingCandidates: readonly Postprocessing[] = postprocessingCandidates.map((c) => ({ ...c, tta: true }));
 
 /** One validation case's Dice under every candidate (same order), with the patient it belongs to. */
 export interface CaseCandidateDice {
@@ -68,7 +76,7 @@ export function scorePostprocessingCandidates(
   });
 }
 
-const same = (a: Postprocessing, b: Postprocessing) => a.threshold === b.threshold && a.largestComponent === b.largestComponent;
+const same = (a: Postprocessing, b: Postprocessing) => a.threshold === b.threshold && a.largestComponent === b.largestComponent && (a.tta ?? false) === (b.tta ?? false);
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 /** A NaN mean never wins a comparison. */
 const orLowest = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINITY);
@@ -77,7 +85,9 @@ const orLowest = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINI
  * nnU-Net's rule over validation Dice, per patient: each case's candidates' Dice are averaged per patient, then
  * over patients. For each threshold the largest component is kept when it does not lower the mean (>=); the
  * threshold moves from the default's only when another raises the mean strictly (ties go to the threshold
- * nearest the default, then the lower). Without a finite mean at the default, the default stays.
+ * nearest the default, then the lower). Without a finite mean at the default, the default stays. When the
+ * candidates include flip-TTA ones, the same rule picks the best of those, and TTA is kept when that does not
+ * lower the mean of the best without it (>=, as the cleanup: nnU-Net mirrors by default).
  */
 export function choosePostprocessing(scores: readonly CaseCandidateDice[], candidates: readonly Postprocessing[] = postprocessingCandidates): PostprocessingChoice {
   for (const s of scores) {
@@ -95,25 +105,38 @@ export function choosePostprocessing(scores: readonly CaseCandidateDice[], candi
   const result = (chosen: Postprocessing, reason: string): PostprocessingChoice => ({ chosen, table, patients, cases: scores.length, perPatient, reason });
   if (!Number.isFinite(table[base]!.meanDice)) return result(defaultPostprocessing, 'no validation patient has a finite Dice: kept the default');
 
-  // The largest component at each threshold, where the candidates hold both.
-  const withComponent = (threshold: number): Postprocessing => {
-    const on = { threshold, largestComponent: true };
-    const off = { threshold, largestComponent: false };
-    if (at(on) < 0) return off;
-    if (at(off) < 0) return on;
-    return orLowest(mean(on)) >= orLowest(mean(off)) ? on : off;
+  /** The rule above among the candidates with (or without) TTA; undefined when there are none. */
+  const best = (tta: boolean): Postprocessing | undefined => {
+    const flagged = (p: Postprocessing): Postprocessing => (tta ? { ...p, tta: true } : p);
+    const pool = candidates.filter((c) => (c.tta ?? false) === tta);
+    if (pool.length === 0) return undefined;
+    // The largest component at each threshold, where the candidates hold both.
+    const withComponent = (threshold: number): Postprocessing => {
+      const on = flagged({ threshold, largestComponent: true });
+      const off = flagged({ threshold, largestComponent: false });
+      if (at(on) < 0) return off;
+      if (at(off) < 0) return on;
+      return orLowest(mean(on)) >= orLowest(mean(off)) ? on : off;
+    };
+    const thresholds = [...new Set(pool.map((c) => c.threshold))].sort((a, b) => Math.abs(a - 0.5) - Math.abs(b - 0.5) || a - b);
+    let chosen = withComponent(defaultPostprocessing.threshold);
+    for (const threshold of thresholds) {
+      const candidate = withComponent(threshold);
+      if (orLowest(mean(candidate)) > orLowest(mean(chosen))) chosen = candidate;
+    }
+    return chosen;
   };
-  const thresholds = [...new Set(candidates.map((c) => c.threshold))].sort((a, b) => Math.abs(a - 0.5) - Math.abs(b - 0.5) || a - b);
-  let chosen = withComponent(defaultPostprocessing.threshold);
-  for (const threshold of thresholds) {
-    const candidate = withComponent(threshold);
-    if (orLowest(mean(candidate)) > orLowest(mean(chosen))) chosen = candidate;
-  }
-  const at0 = (lc: boolean) => f3(mean({ threshold: chosen.threshold, largestComponent: lc }));
+  const plain = best(false)!;
+  const mirrored = best(true);
+  const chosen = mirrored !== undefined && orLowest(mean(mirrored)) >= orLowest(mean(plain)) ? mirrored : plain;
+  const at0 = (lc: boolean) => f3(mean({ ...plain, largestComponent: lc }));
   const parts = [
     `mean per-patient Dice over ${patients} validation patient(s): default (threshold 0.5, every component) ${f3(table[base]!.meanDice)}`,
-    `keeping the largest component ${chosen.largestComponent ? 'does not lower' : 'lowers'} it at threshold ${chosen.threshold} (${at0(true)} with, ${at0(false)} without)`,
-    chosen.threshold === defaultPostprocessing.threshold ? 'no other threshold raises it' : `threshold ${chosen.threshold} raises it to ${f3(mean(chosen))}`,
+    `keeping the largest component ${plain.largestComponent ? 'does not lower' : 'lowers'} it at threshold ${plain.threshold} (${at0(true)} with, ${at0(false)} without)`,
+    plain.threshold === defaultPostprocessing.threshold ? 'no other threshold raises it' : `threshold ${plain.threshold} raises it to ${f3(mean(plain))}`,
+    ...(mirrored === undefined
+      ? []
+      : [`flip TTA (threshold ${mirrored.threshold}, ${mirrored.largestComponent ? 'largest component' : 'every component'}) ${f3(mean(mirrored))}: ${chosen === mirrored ? 'kept, it does not lower the mean' : 'not kept, it lowers the mean'}`]),
   ];
   return result(chosen, parts.join('; '));
 }

@@ -35,8 +35,8 @@ const givenWeightsDir = (options: RunCrossValidationOptions) => options.weightsO
 
 /** The folds' own choices pooled: every development patient's out-of-fold Dice under every candidate. */
 function pooledPostprocessing(folds: readonly RunPostprocessing[], out: string): RunPostprocessing {
-  const candidates: Postprocessing[] = folds[0]!.table.map((row) => ({ threshold: row.threshold, largestComponent: row.largestComponent }));
-  const key = (p: RunPostprocessing) => JSON.stringify(p.table.map((row) => [row.threshold, row.largestComponent]));
+  const candidates: Postprocessing[] = folds[0]!.table.map((row) => ({ threshold: row.threshold, largestComponent: row.largestComponent, ...(row.tta === true ? { tta: true } : {}) }));
+  const key = (p: RunPostprocessing) => JSON.stringify(p.table.map((row) => [row.threshold, row.largestComponent, row.tta === true]));
   if (folds.some((p) => key(p) !== key(folds[0]!))) throw new ModelOptionsError('the folds scored different post-processing candidates; they cannot be pooled', { path: out });
   const scores: CaseCandidateDice[] = folds.flatMap((p) => p.perCase.map((c) => ({ caseId: c.caseId, patientId: c.patientId, dice: c.dice.map((d) => d ?? Number.NaN) })));
   return postprocessingRecord(scores, folds.every((p) => p.checkpoint === 'best') ? 'best' : 'last', candidates);

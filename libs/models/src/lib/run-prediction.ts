@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   type CrossValidationFold,
   type DatasetManifest,
@@ -16,18 +16,17 @@ import {
 } from '@medseg/data';
 import { type SelectedEngines, selectPredictionEngines } from './engine/select-engine.js';
 import type { EngineName } from './engine/slice-engine.js';
-import { readOnnxExport } from './export/medseg-model.js';
 import { type BackendChoice, type SelectedBackend, selectBackend } from './backend/selectBackend.js';
-import { type CheckpointContents, checkpointFolder, loadCheckpoint } from './checkpoint.js';
+import { type CheckpointContents, loadCheckpoint } from './checkpoint.js';
 import { startReplicas } from './data-parallel/start-replicas.js';
 import { ModelLoadError, ModelOptionsError } from './errors.js';
 import { datasetPredictionInputs, datasetSplitCases, dicomPredictionInputs, type PredictionInput } from './prediction-inputs.js';
 import { type PredictedCase, writePredictionOutputs } from './prediction-outputs.js';
 import { predictVolume } from './predict-volume.js';
-import { expandFoldsRuns } from './folds-record.js';
+import { modelsPostprocessing, type ResolvedModel, resolveModels } from './resolve-models.js';
 import { readRunRecord, sha256Hex } from './run-record.js';
-import { RUN_RECORD_FILE, type RunPostprocessing, type RunRecord } from './run-record-schema.js';
-import { type ResolvedPostprocessing, resolvePostprocessing } from './resolve-postprocessing.js';
+import type { RunRecord } from './run-record-schema.js';
+import type { ResolvedPostprocessing } from './resolve-postprocessing.js';
 import { unetInputChannels } from './unet.js';
 
 export const PREDICTIONS_FILE = 'predictions.json';
@@ -41,8 +40,8 @@ export interface RunPredictionOptions {
   readonly input: string;
   readonly out: string;
   readonly overwrite?: boolean;
-  readonly tta?: boolean;
   /** Override the run's recorded post-processing (chosen on validation), else the defaults for runs without one. */
+  readonly tta?: boolean | undefined;
   readonly largestComponent?: boolean | undefined;
   readonly threshold?: number | undefined;
   readonly batchSize?: number;
@@ -105,44 +104,23 @@ export interface RunPredictionResult {
   readonly seconds: number;
 }
 
-/** `RUN` (its best/, else last/) or a checkpoint folder itself. */
-export async function resolveCheckpoint(model: string): Promise<string> {
-  for (const candidate of [join(model, 'best'), join(model, 'last'), model]) {
-    if ((await checkpointFolder(candidate)) !== null) return candidate;
-  }
-  // An ONNX file from elsewhere is refused by readOnnxExport (no medseg-model.json); a medseg export names its run.
-  if (model.endsWith('.onnx') || (await pathExists(join(model, 'model.onnx')))) {
-    const { description } = await readOnnxExport(model);
-    throw new ModelOptionsError(`an ONNX export; predict takes the run it came from (${description.members.map((m) => m.checkpoint).join(', ')}) with --engine onnx`, { path: model });
-  }
-  throw new ModelLoadError('not a training run or checkpoint folder (no best/, last/ or state.json)', { path: model });
-}
-
-interface Member {
-  readonly checkpoint: string;
+interface Member extends ResolvedModel {
   readonly contents: CheckpointContents;
   readonly record: RunRecord;
-  /** The run folder (holding run.json or the checkpoint), null for a lone checkpoint folder. */
-  readonly run: string | null;
-  /** The run's post-processing chosen on validation (run.json's: the checkpoints' copies predate it). */
-  readonly postprocessing: RunPostprocessing | undefined;
 }
 
 const describe = (r: RunRecord) => JSON.stringify({ classes: r.dataset.classes.map((c) => c.key), normalization: r.dataset.normalization });
 
 /** The members of an ensemble, each validated, checked to be interchangeable (same classes and normalisation). */
-async function loadMembers(checkpoints: readonly string[]): Promise<Member[]> {
+async function loadMembers(models: readonly ResolvedModel[]): Promise<Member[]> {
   const members: Member[] = [];
   try {
-    for (const checkpoint of checkpoints) {
+    for (const { checkpoint, run, postprocessing } of models) {
       const contents = await loadCheckpoint(checkpoint);
       // Prediction never resumes training: the optimiser's moments would only hold memory.
       for (const weights of Object.values(contents.optimizers)) for (const { tensor } of weights) tensor.dispose();
-      const parent = dirname(checkpoint);
-      const isRun = (await pathExists(join(parent, RUN_RECORD_FILE))) || (await checkpointFolder(join(parent, 'last'))) !== null;
-      const record = contents.run ?? (await readRunRecord(isRun ? parent : checkpoint));
-      const postprocessing = (isRun && (await pathExists(join(parent, RUN_RECORD_FILE))) ? (await readRunRecord(parent)).postprocessing : undefined) ?? record.postprocessing;
-      members.push({ checkpoint, contents, record, run: isRun ? parent : null, postprocessing });
+      const record = contents.run ?? (await readRunRecord(run ?? checkpoint));
+      members.push({ checkpoint, contents, record, run, postprocessing });
     }
     for (const member of members) {
       if (member.contents.unet.config.classes !== members[0]!.contents.unet.config.classes || describe(member.record) !== describe(members[0]!.record)) {
@@ -189,13 +167,13 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
   const out = resolve(options.out);
   if (!(await pathExists(input))) throw new ModelOptionsError('no such file or folder', { path: input });
   // A cross-validation run (folds.json) stands for its folds, with the post-processing chosen on all of them.
-  const expanded = await expandFoldsRuns(options.models.map((m) => resolve(m)));
-  const checkpoints = await Promise.all(expanded.map((e) => resolveCheckpoint(e.model)));
+  const models = await resolveModels(options.models.map((m) => resolve(m)));
+  const checkpoints = models.map((m) => m.checkpoint);
   const isDataset = await pathExists(join(input, 'manifest.json'));
   const manifest = isDataset ? await readDatasetManifest(input) : undefined;
   const backend = await selectBackend(options.backend ?? 'auto');
   onEvent({ type: 'backend', backend });
-  const members = (await loadMembers(checkpoints)).map((m, i) => (expanded[i]!.pooled === undefined ? m : { ...m, postprocessing: expanded[i]!.pooled }));
+  const members = await loadMembers(models);
   const unets = members.map((m) => m.contents.unet);
   let pools;
   let engines: SelectedEngines | undefined;
@@ -223,9 +201,9 @@ export async function runPrediction(options: RunPredictionOptions, onEvent: (eve
       manifest === undefined
         ? dicomPredictionInputs(input, record.dataset.normalization, skip, keep, options.seriesPerPatient)
         : datasetPredictionInputs(input, manifest, datasetSplitCases(manifest, split, fold).filter((c) => keep(c.seriesInstanceUid)), note);
-    const postprocessing = resolvePostprocessing(members.map((m) => m.postprocessing?.chosen), { threshold: options.threshold, largestComponent: options.largestComponent });
+    const postprocessing = modelsPostprocessing(members, { threshold: options.threshold, largestComponent: options.largestComponent, tta: options.tta });
     onEvent({ type: 'postprocessing', postprocessing });
-    const predictOptions = { batchSize: options.batchSize ?? 8, tta: options.tta === true, threshold: postprocessing.threshold, largestComponent: postprocessing.largestComponent };
+    const predictOptions = { batchSize: options.batchSize ?? 8, tta: postprocessing.tta, threshold: postprocessing.threshold, largestComponent: postprocessing.largestComponent };
     const folder = await prepareOutputFolder(out, { kind: 'predict', ...(options.overwrite === true ? { overwrite: true } : {}) });
     engines = await selectPredictionEngines(members.map((m) => ({ checkpoint: m.checkpoint, contents: m.contents })), { engine: options.engine ?? 'auto', threads: options.workers ?? 1 });
     onEvent({ type: 'engine', description: engines.description });

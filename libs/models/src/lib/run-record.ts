@@ -115,6 +115,7 @@ export function validateRunRecord(value: unknown, path: string): RunRecord {
     const chosen = post['chosen'];
     if (typeof chosen['threshold'] !== 'number' || !(chosen['threshold'] > 0 && chosen['threshold'] < 1)) fail('postprocessing.chosen.threshold', 'a number between 0 and 1');
     if (typeof chosen['largestComponent'] !== 'boolean') fail('postprocessing.chosen.largestComponent', 'true or false');
+    if (chosen['tta'] !== undefined && typeof chosen['tta'] !== 'boolean') fail('postprocessing.chosen.tta', 'true or false');
     if (!Array.isArray(post['table']) || !Array.isArray(post['perCase'])) fail('postprocessing.table/perCase', 'lists');
   }
   return value as unknown as RunRecord;

@@ -2,11 +2,13 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   type AugmentPreset,
+  augmentPresets,
   ensurePlans,
   type EnsurePlansResult,
   createBackgroundAugmenter,
   type CrossValidationFold,
   type DatasetManifest,
+  isAugmentPreset,
   normalizedRange,
   type NormalizationSpec,
   checkOutputFolder,
@@ -103,6 +105,12 @@ export interface RunTrainingResult {
   readonly record: RunRecord;
 }
 
+/** Whether the augmentation preset flips slices up-down and left-right. */
+function flipsBothAxes(augment: string): boolean {
+  const axes = isAugmentPreset(augment) ? (augmentPresets[augment].flip?.axes ?? []) : [];
+  return axes.includes(0) && axes.includes(1);
+}
+
 /**
  * The end of a finished run: post-processing chosen on its validation cases, written into run.json (atomically)
  * and log.jsonl. Undefined when the signal stopped it (`--resume` runs it again).
@@ -115,6 +123,9 @@ async function choosePostprocessingStep(out: string, record: RunRecord, dataset:
     manifest,
     ...(fold === undefined ? {} : { fold }),
     batchSize: record.training.batchSize,
+    // Mirrored slices are only in distribution for a model that saw both flips in training (README: flip TTA hurt
+    // models trained with left-right flips alone).
+    tta: flipsBothAxes(record.training.augment),
     signal: options.signal,
     onCase: (caseId, done, total) => onEvent({ type: 'postprocessing-case', caseId, done, total }),
   });

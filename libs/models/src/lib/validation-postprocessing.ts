@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { type CrossValidationFold, type DatasetManifest, readDatasetCase } from '@medseg/data';
 import { checkpointFolder, loadCheckpoint } from './checkpoint.js';
-import { type CaseCandidateDice, choosePostprocessing, defaultPostprocessing, type Postprocessing, postprocessingCandidates, scorePostprocessingCandidates } from './choose-postprocessing.js';
+import {
+  type CaseCandidateDice,
+  choosePostprocessing,
+  defaultPostprocessing,
+  type Postprocessing,
+  postprocessingCandidates,
+  scorePostprocessingCandidates,
+  ttaPostprocessingCandidates,
+} from './choose-postprocessing.js';
 import { datasetCaseSplits } from './dataset-slices.js';
 import { ModelOptionsError } from './errors.js';
 import { predictVolumeProbabilities } from './predict-volume.js';
@@ -15,7 +23,8 @@ export interface ValidationPostprocessingOptions {
   /** The run's cross-validation fold: its validation patients are the fold's. */
   readonly fold?: CrossValidationFold | undefined;
   readonly batchSize?: number;
-  readonly candidates?: readonly Postprocessing[];
+  /** Also score every candidate on flip-TTA probabilities (for models trained with flips on both axes). */
+  readonly tta?: boolean;
   /** Aborting stops between cases and returns undefined (the step runs again on --resume). */
   readonly signal?: AbortSignal | undefined;
   /** Called after each validation case is scored. */
@@ -34,10 +43,10 @@ export function postprocessingRecord(scores: readonly CaseCandidateDice[], check
     reason: choice.reason,
     checkpoint,
     grid: 'dataset',
-    tta: false,
+    tta: candidates.some((c) => c.tta === true),
     patients: choice.patients,
     cases: choice.cases,
-    table: choice.table.map((row) => ({ threshold: row.threshold, largestComponent: row.largestComponent, meanDice: finiteOrNull(row.meanDice) })),
+    table: choice.table.map((row) => ({ threshold: row.threshold, largestComponent: row.largestComponent, ...(row.tta === true ? { tta: true } : {}), meanDice: finiteOrNull(row.meanDice) })),
     perCase: scores.map((s) => ({ caseId: s.caseId, patientId: s.patientId, dice: s.dice.map(finiteOrNull) })),
     createdAt: new Date().toISOString(),
   };
@@ -45,12 +54,12 @@ export function postprocessingRecord(scores: readonly CaseCandidateDice[], check
 
 /**
  * The post-processing of a finished run, chosen on its validation cases as nnU-Net does: the run's chosen
- * checkpoint (best/, else last/) predicts each validation case's volume once on the dataset's grid (one case in
- * memory at a time, no TTA), every candidate is scored on it, and choosePostprocessing decides.
+ * checkpoint (best/, else last/) predicts each validation case's volume on the dataset's grid (one case in memory
+ * at a time; with `tta` once more with flip TTA), every candidate is scored on it, and choosePostprocessing decides.
  */
 export async function validationPostprocessing(options: ValidationPostprocessingOptions): Promise<RunPostprocessing | undefined> {
   const checkpoint = (await checkpointFolder(join(options.run, 'best'))) !== null ? 'best' : 'last';
-  const candidates = options.candidates ?? postprocessingCandidates;
+  const candidates = [...postprocessingCandidates, ...(options.tta === true ? ttaPostprocessingCandidates : [])];
   const splits = datasetCaseSplits(options.manifest, options.fold);
   const cases = options.manifest.cases.filter((_, i) => splits[i] === 'val');
   if (cases.length === 0) throw new ModelOptionsError('no validation cases to choose the post-processing on', { path: options.dataset });
@@ -61,8 +70,12 @@ export async function validationPostprocessing(options: ValidationPostprocessing
     for (const entry of cases) {
       if (options.signal?.aborted === true) return undefined;
       const { image, mask } = await readDatasetCase(options.dataset, entry);
-      const { probabilities, channels } = await predictVolumeProbabilities(contents.unet, image, { batchSize: options.batchSize ?? 8 });
-      scores.push({ caseId: entry.id, patientId: entry.patientId, dice: scorePostprocessingCandidates(probabilities, channels, mask.data, image.shape, candidates) });
+      const dice: number[] = [];
+      for (const tta of options.tta === true ? [false, true] : [false]) {
+        const { probabilities, channels } = await predictVolumeProbabilities(contents.unet, image, { batchSize: options.batchSize ?? 8, tta });
+        dice.push(...scorePostprocessingCandidates(probabilities, channels, mask.data, image.shape, tta ? ttaPostprocessingCandidates : postprocessingCandidates));
+      }
+      scores.push({ caseId: entry.id, patientId: entry.patientId, dice });
       options.onCase?.(entry.id, scores.length, cases.length);
     }
   } finally {

@@ -1,7 +1,21 @@
 import { readFile, readdir, rename, rm, mkdir, writeFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pathExists, readDatasetManifest } from '@medseg/data';
-import { checkpointFolder, describeMedsegModel, expandFoldsRuns, type MedsegModel, medsegModelFile, medsegModelJson, readRunRecord, sha256, type TrainSettings, type UnetConfig, wasmBinaryFolder } from '@medseg/models';
+import {
+  checkpointFolder,
+  describeMedsegModel,
+  type MedsegModel,
+  medsegModelFile,
+  medsegModelJson,
+  modelsPostprocessing,
+  type PostprocessingFlags,
+  readRunRecord,
+  resolveModels,
+  sha256,
+  type TrainSettings,
+  type UnetConfig,
+  wasmBinaryFolder,
+} from '@medseg/models';
 import { bundlePage } from './bundlePage.js';
 import { WebExportError } from './errors.js';
 import { pageHtml } from './pageHtml.js';
@@ -11,8 +25,8 @@ export interface ExportWebSiteOptions {
   /** Training runs (best/, else last/) or checkpoint folders; several make an ensemble. */
   readonly models: readonly string[];
   readonly out: string;
-  /** Foreground probability threshold (one class); 0.5 as `medseg predict`. */
-  readonly threshold?: number;
+  /** Settings that override the models' post-processing chosen on validation (each one given). */
+  readonly postprocessing?: PostprocessingFlags;
   /** The modality the page accepts; by default the training dataset's, when it can be read. */
   readonly modality?: string;
   /** Replace an existing, non-empty `out`. */
@@ -40,15 +54,6 @@ interface TensorEntry {
   shape: number[];
   dtype: 'float32' | 'int32';
   offset: number;
-}
-
-/** `RUN`'s best/ (else last/) checkpoint, or the checkpoint folder itself. */
-export async function resolveCheckpointFolder(model: string): Promise<string> {
-  for (const candidate of [join(model, 'best'), join(model, 'last'), model]) {
-    const folder = await checkpointFolder(candidate);
-    if (folder !== null) return folder;
-  }
-  throw new WebExportError('not a training run or checkpoint folder (no best/, last/ or state.json)', { path: model });
 }
 
 async function readJson<T>(path: string): Promise<T> {
@@ -119,7 +124,9 @@ export async function exportWebSite(options: ExportWebSiteOptions): Promise<Expo
     throw new WebExportError('output folder exists and is not empty (pass --overwrite to replace it)', { path: out });
   }
   // A cross-validation run (train --folds) exports as the ensemble of its folds.
-  const folders = await Promise.all((await expandFoldsRuns(options.models)).map((e) => resolveCheckpointFolder(e.model)));
+  const models = await resolveModels(options.models);
+  // The folder to read (a checkpoint whose save was cut between its renames is read from its .old copy).
+  const folders = await Promise.all(models.map(async (m) => (await checkpointFolder(m.checkpoint)) ?? m.checkpoint));
   const members = [];
   for (const folder of folders) members.push(await memberFiles(folder));
   const first = members[0]!;
@@ -133,7 +140,7 @@ export async function exportWebSite(options: ExportWebSiteOptions): Promise<Expo
   const modality = options.modality ?? runs[0]!.dataset.modality ?? (await datasetModality(settings));
   const base = describeMedsegModel(
     members.map((m, i) => ({ checkpoint: folders[i]!, weightsSha256: sha256(m.weights), run: runs[i]! })),
-    { format: 'web', ...(options.threshold === undefined ? {} : { threshold: options.threshold }), ...(modality === undefined ? {} : { modality }) },
+    { format: 'web', postprocessing: modelsPostprocessing(models, options.postprocessing ?? {}), ...(modality === undefined ? {} : { modality }) },
   );
   const manifest: MedsegModel = { ...base, web: { members: members.map((_, i) => `model/${i}/model.json`) } };
   const manifestJson = medsegModelJson(manifest, join(out, medsegModelFile));

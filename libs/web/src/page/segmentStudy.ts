@@ -14,7 +14,7 @@ import {
   writeNifti,
 } from '@medseg/data';
 import { clearVirtualFiles, readVirtualFile } from '../browser/virtualFs.js';
-import { medsegModelLabels, predictVolume } from '@medseg/models';
+import { largestComponent, medsegModelLabels, predictVolume } from '@medseg/models';
 import type { WebModel } from './loadWebModel.js';
 
 /** What went wrong, for the page to show: the file at fault and the problem. */
@@ -66,15 +66,17 @@ function countForeground(labels: Uint8Array): number {
 }
 
 /**
- * Labels for the image, as `predictVolume` gives them. A 2D network sees every slice on its own, so the volume
- * is predicted a batch of slices at a time to report progress; a 2.5D one gets the whole volume at once.
+ * Labels for the image, as `predictVolume` gives them with the export's post-processing. A 2D network sees every
+ * slice on its own, so the volume is predicted a batch of slices at a time to report progress, and the largest
+ * component (a whole-volume rule) is kept after the last batch; a 2.5D one gets the whole volume at once.
  */
 async function predictWithProgress(model: WebModel, image: Volume<Float32Array>, progress: Progress): Promise<Volume<Uint8Array>> {
-  const options = { batchSize: 8, threshold: model.manifest.postprocessing.threshold, tta: false, largestComponent: false };
+  const keepLargest = model.manifest.postprocessing.largestComponent === true;
+  const options = { batchSize: 8, threshold: model.manifest.postprocessing.threshold, tta: model.manifest.postprocessing.tta === true, largestComponent: false };
   const [w, h, d] = image.shape;
   if (model.manifest.input.contextSlices !== 0) {
     progress('segmenting', 0, d);
-    const labels = await predictVolume([...model.unets], image, options);
+    const labels = await predictVolume([...model.unets], image, { ...options, largestComponent: keepLargest });
     progress('segmenting', d, d);
     return labels;
   }
@@ -92,7 +94,7 @@ async function predictWithProgress(model: WebModel, image: Volume<Float32Array>,
     data.set((await predictVolume([...model.unets], chunk, options)).data.subarray(0, n * w * h), z * w * h);
   }
   progress('segmenting', d, d);
-  return { data, shape: image.shape, spacing: image.spacing, origin: image.origin, direction: image.direction };
+  return { data: keepLargest ? largestComponent(data, image.shape) : data, shape: image.shape, spacing: image.spacing, origin: image.origin, direction: image.direction };
 }
 
 /** The label map as `.nii.gz` bytes, by the writer `medseg predict` uses (into the in-memory tree, read back). */

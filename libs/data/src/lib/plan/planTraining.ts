@@ -364,7 +364,11 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
         value: true,
         reason: `keep the largest 3D connected component: ${fp.foreground.casesWithout === 0 ? 'every case holds foreground and' : ''} today's defaults over-segment (issue 15: predicted volume 0.8-2.0x the true one) and it moved the README's ensemble from 0.726 to 0.729; the run decides: train keeps it only when it does not lower the validation patients' mean per-patient Dice (nnU-Net's rule), records that in run.json, and predict applies it`,
       },
-      tta: { value: false, reason: 'off: flip TTA hurt models trained with light augmentation (README, STS_030 0.58 to 0.37); with the default preset it is safe but untested, ' + confirm },
+      tta: {
+        value: false,
+        reason:
+          "off as the prior; the run decides: when its augmentation flips both axes (the default and heavy presets), train also scores every threshold and cleanup on flip-TTA probabilities of the validation patients and keeps TTA when it does not lower their mean per-patient Dice (nnU-Net mirrors by default), and predict applies the run's choice. Without both flips mirrored slices are out of distribution (README: TTA hurt a light-augmentation model, STS_030 0.58 to 0.37)",
+      },
     },
     estimate: {
       secondsPerStep: round(stepSeconds, 4),

@@ -2,21 +2,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, writeFileAtomic } from '@medseg/data';
 import { type CheckpointContents, checkpointFolder, loadCheckpoint } from '../checkpoint.js';
-import { ModelExportError, ModelLoadError } from '../errors.js';
-import { expandFoldsRuns } from '../folds-record.js';
+import { ModelExportError } from '../errors.js';
+import { modelsPostprocessing, resolveModels } from '../resolve-models.js';
+import type { PostprocessingFlags } from '../resolve-postprocessing.js';
 import { readRunRecord } from '../run-record.js';
 import { describeMedsegModel, type MedsegModel, type MedsegModelMember, medsegModelFile, medsegModelJson, onnxModelFile, onnxPart, sha256 } from './medseg-model.js';
 import { unetOnnxGraph } from './onnx-graph.js';
 import { encodeOnnxModel } from './write-onnx.js';
-
-/** A run folder's checkpoint (best/, else last/), or the folder itself when it is a checkpoint. */
-export async function resolveRunCheckpoint(model: string): Promise<string> {
-  if (!(await pathExists(model))) throw new ModelLoadError('no such training run or checkpoint folder', { path: model });
-  for (const candidate of [join(model, 'best'), join(model, 'last'), model]) {
-    if ((await checkpointFolder(candidate)) !== null) return candidate;
-  }
-  throw new ModelLoadError('not a training run or checkpoint folder (no best/, last/ or state.json)', { path: model });
-}
 
 /** A member as the record names it: its checkpoint, its weights' sha256 and its run record. */
 async function exportedMember(checkpoint: string): Promise<MedsegModelMember> {
@@ -29,7 +21,8 @@ export interface ExportOnnxOptions {
   /** Training runs (a `train --folds` run: its folds) or checkpoint folders; several export as one ensemble graph. */
   models: readonly string[];
   out: string;
-  threshold?: number;
+  /** Settings that override the models' post-processing chosen on validation (each one given). */
+  postprocessing?: PostprocessingFlags;
   /** Write into a folder that is not empty (model.onnx and medseg-model.json are replaced). */
   overwrite?: boolean;
 }
@@ -61,7 +54,9 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
     throw new ModelExportError('output folder exists and is not empty (pass --overwrite to replace it)', { path: options.out });
   }
   // A cross-validation run exports as the ensemble of its folds.
-  const checkpoints = await Promise.all((await expandFoldsRuns(options.models)).map((e) => resolveRunCheckpoint(e.model)));
+  const models = await resolveModels(options.models);
+  const postprocessing = modelsPostprocessing(models, options.postprocessing ?? {});
+  const checkpoints = models.map((m) => m.checkpoint);
   const members: { checkpoint: string; contents: CheckpointContents }[] = [];
   const described: MedsegModelMember[] = [];
   try {
@@ -72,7 +67,7 @@ export async function exportOnnx(options: ExportOnnxOptions): Promise<ExportOnnx
       described.push(await exportedMember(checkpoint));
     }
     const { model } = onnxExportOf(members);
-    const base = describeMedsegModel(described, { format: 'onnx', ...(options.threshold === undefined ? {} : { threshold: options.threshold }) });
+    const base = describeMedsegModel(described, { format: 'onnx', postprocessing });
     const description: MedsegModel = { ...base, onnx: onnxPart(base.network, members.length, model) };
     const files = { model: join(options.out, onnxModelFile), description: join(options.out, medsegModelFile) };
     const json = medsegModelJson(description, files.description);

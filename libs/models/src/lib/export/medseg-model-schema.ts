@@ -1,6 +1,7 @@
 import type { NormalizationSpec } from '@medseg/data';
 import { ModelLoadError } from '../errors.js';
 import type { RunClass, RunRecord } from '../run-record-schema.js';
+import type { PostprocessingSource } from '../resolve-postprocessing.js';
 import type { UnetConfig } from '../unet.js';
 
 export const medsegModelFile = 'medseg-model.json';
@@ -63,7 +64,18 @@ export interface MedsegModel {
   };
   /** Every label value, 0 the background: its key (the ingest pattern), display label and matched ROI names. */
   readonly classes: readonly RunClass[];
-  readonly postprocessing: { readonly threshold: number; readonly activation: 'sigmoid' | 'softmax'; readonly rule: string; readonly resizeBack: string };
+  readonly postprocessing: {
+    readonly threshold: number;
+    /** Keep only the largest 3D connected component of each label, over the whole volume; absent in exports before it (false). */
+    readonly largestComponent?: boolean;
+    /** Flip test-time augmentation: the mean of the probabilities of the slice and its three mirror images; absent in exports before it (false). */
+    readonly tta?: boolean;
+    /** Where each setting came from: the run's choice on validation, an export flag, or the default (tta absent in exports before it). */
+    readonly chosenBy?: { readonly threshold: PostprocessingSource; readonly largestComponent: PostprocessingSource; readonly tta?: PostprocessingSource };
+    readonly activation: 'sigmoid' | 'softmax';
+    readonly rule: string;
+    readonly resizeBack: string;
+  };
   /** The network of member 1 (all members share input and classes). */
   readonly network: UnetConfig;
   readonly members: readonly MedsegModelMember[];
@@ -98,6 +110,14 @@ export function validateMedsegModel(value: unknown, path: string, format?: 'onnx
   }
   const post = value['postprocessing'] as Record<string, unknown>;
   if (typeof post['threshold'] !== 'number' || !(post['threshold'] > 0 && post['threshold'] < 1)) fail('postprocessing.threshold', 'a number in (0, 1)');
+  for (const field of ['largestComponent', 'tta'] as const) if (post[field] !== undefined && typeof post[field] !== 'boolean') fail(`postprocessing.${field}`, 'true or false');
+  if (post['chosenBy'] !== undefined) {
+    const chosenBy = post['chosenBy'];
+    const sources: readonly unknown[] = ['run', 'flag', 'default'];
+    if (!isObject(chosenBy) || !sources.includes(chosenBy['threshold']) || !sources.includes(chosenBy['largestComponent']) || (chosenBy['tta'] !== undefined && !sources.includes(chosenBy['tta']))) {
+      fail('postprocessing.chosenBy', "{ threshold, largestComponent, tta }, each 'run', 'flag' or 'default'");
+    }
+  }
   const members = value['members'];
   if (!Array.isArray(members) || members.length === 0) fail('members', 'a non-empty list');
   for (const [i, m] of (members as unknown[]).entries()) {

@@ -22,15 +22,21 @@ const member = { checkpoint: '/runs/a/best', weightsSha256: 'ab'.repeat(32), run
 
 describe('medseg-model.json', () => {
   it('describes a model from its run record: display labels, 2.5D channels, modality, normalisation', () => {
-    const base = describeMedsegModel([member], { format: 'web', threshold: 0.4 });
+    const base = describeMedsegModel([member], { format: 'web', postprocessing: { threshold: 0.4, largestComponent: true, tta: true, sources: { threshold: 'flag', largestComponent: 'run', tta: 'run' } } });
     expect(base.classes.map((c) => [c.key, c.label])).toEqual([['background', 'background'], ['GTV*', 'GTV_Mass_MR_T1']]);
     expect(medsegModelLabels(base)).toEqual(['background', 'GTV_Mass_MR_T1']);
     expect(base.input).toMatchObject({ size: 64, channels: 3, contextSlices: 1, layout: 'NHWC' });
     expect(base.preprocessing).toMatchObject({ modality: 'MR', normalization: { kind: 'zscore' }, intensityRange: [0, 1] });
-    expect(base.postprocessing).toMatchObject({ threshold: 0.4, activation: 'sigmoid' });
+    expect(base.postprocessing).toMatchObject({ threshold: 0.4, largestComponent: true, tta: true, chosenBy: { threshold: 'flag', largestComponent: 'run', tta: 'run' }, activation: 'sigmoid' });
+    expect(base.postprocessing.rule).toMatch(/^probabilities = the mean over the slice as given, flipped .*largest 6-connected 3D component/);
+    // Without a choice: predict's defaults, said to be defaults.
+    expect(describeMedsegModel([member], { format: 'web' }).postprocessing).toMatchObject({ threshold: 0.5, largestComponent: false, tta: false, chosenBy: { threshold: 'default', largestComponent: 'default', tta: 'default' } });
     expect(describeMedsegModel([member], { format: 'web', modality: 'CT' }).preprocessing.modality).toBe('CT');
     const web: MedsegModel = { ...base, web: { members: ['model/0/model.json'] } };
     expect(validateMedsegModel(JSON.parse(medsegModelJson(web, 'x')), 'x', 'web')).toEqual(web);
+    // An export from before the cleanup and TTA were recorded (threshold only) still reads.
+    const { largestComponent: _l, tta: _t, chosenBy: _c, ...older } = web.postprocessing;
+    expect(validateMedsegModel({ ...web, postprocessing: older }, 'x', 'web').postprocessing).not.toHaveProperty('tta');
   });
 
   it('gives the ONNX part the graph shapes and checksum, and one writer and validator for both formats', () => {
@@ -52,6 +58,9 @@ describe('medseg-model.json', () => {
       [{ ...base, onnx: { ...onnxPart(config, 1, new Uint8Array(1)), file: '../model.onnx' } }, "field 'onnx.file'"],
       [{ ...base, input: { ...base.input, channels: 1 } }, "field 'input.channels' must be 2 * contextSlices + 1"],
       [{ ...base, postprocessing: { ...base.postprocessing, threshold: 1.5 } }, "field 'postprocessing.threshold'"],
+      [{ ...base, postprocessing: { ...base.postprocessing, largestComponent: 'yes' } }, "field 'postprocessing.largestComponent'"],
+      [{ ...base, postprocessing: { ...base.postprocessing, tta: 1 } }, "field 'postprocessing.tta'"],
+      [{ ...base, postprocessing: { ...base.postprocessing, chosenBy: { threshold: 'guess', largestComponent: 'run' } } }, "field 'postprocessing.chosenBy'"],
       [{ ...base, classes: [base.classes[0]] }, "field 'classes'"],
       [{ ...base, classes: [base.classes[1], base.classes[0]] }, "field 'classes[0]'"],
       [{ ...base, members: [] }, "field 'members'"],

@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { medsegVersion, pathExists } from '@medseg/data';
 import { getBackbone } from '../backbones.js';
+import { defaultPostprocessing } from '../choose-postprocessing.js';
 import { outputChannels } from '../decoder.js';
 import { ModelLoadError } from '../errors.js';
+import type { ResolvedPostprocessing } from '../resolve-postprocessing.js';
 import { type UnetConfig, unetInputChannels } from '../unet.js';
 import { type MedsegModel, type MedsegModelMember, type MedsegModelOnnx, MEDSEG_MODEL_VERSION, medsegModelFile, validateMedsegModel } from './medseg-model-schema.js';
 import { onnxInputName, onnxOpset, onnxOutputName } from './onnx-graph.js';
@@ -21,8 +23,8 @@ export function sha256(bytes: Uint8Array): string {
 export interface DescribeMedsegModelOptions {
   /** `onnx` or `web`: the export's format, named in exportedBy. */
   readonly format: 'onnx' | 'web';
-  /** Foreground probability threshold (one class); 0.5 as `medseg predict`. */
-  readonly threshold?: number;
+  /** How probabilities become labels (modelsPostprocessing: the run's choice unless a flag overrides it); absent: threshold 0.5, every component. */
+  readonly postprocessing?: Pick<ResolvedPostprocessing, 'threshold' | 'largestComponent' | 'tta' | 'sources'>;
   /** Overrides the training data's modality (the run record's). */
   readonly modality?: string;
 }
@@ -38,6 +40,7 @@ export function describeMedsegModel(members: readonly MedsegModelMember[], optio
   const size = config.inputSize;
   const context = config.contextSlices ?? 0;
   const outputs = outputChannels(config.classes);
+  const post = options.postprocessing ?? { ...defaultPostprocessing, tta: false, sources: { threshold: 'default', largestComponent: 'default', tta: 'default' } };
   const recorded = first.run.dataset.classes;
   const classes =
     recorded.length === config.classes + 1
@@ -67,9 +70,14 @@ export function describeMedsegModel(members: readonly MedsegModelMember[], optio
     },
     classes,
     postprocessing: {
-      threshold: options.threshold ?? 0.5,
+      threshold: post.threshold,
+      largestComponent: post.largestComponent,
+      tta: post.tta,
+      chosenBy: post.sources,
       activation: outputs === 1 ? 'sigmoid' : 'softmax',
-      rule: outputs === 1 ? 'foreground where probability >= threshold' : 'label = argmax over channels (channel 0 background)',
+      rule: `${post.tta ? 'probabilities = the mean over the slice as given, flipped left-right, up-down and both (each flipped back); then ' : ''}${outputs === 1 ? 'foreground where probability >= threshold' : 'label = argmax over channels (channel 0 background)'}${
+        post.largestComponent ? ', then only the largest 6-connected 3D component of each label in the whole volume' : ''
+      }`,
       resizeBack: 'probabilities resized bilinearly to the source slice grid before the threshold or argmax',
     },
     network: config,
