@@ -154,6 +154,13 @@ const arms = {
   alpha1: { what: 'encoder MobileNet v1 α1.0 (to conv_pw_12)', flags: { encoder: 'mobilenet_v1_1.0' } },
   alpha025: { what: 'encoder MobileNet v1 α0.25', flags: { encoder: 'mobilenet_v1_0.25' } },
   'decoder-narrow': { what: 'decoder 64-32-16-16-8', flags: { 'decoder-filters': '64,32,16,16,8' } },
+  // Meant as the narrow decoder at the plan's training time: alone on one wasm thread its step takes 1.46 s against
+  // the plan's 2.41 s (160 px, batch 8, α1.0). In the study (2026-12-02, two trainings at a time) its epochs took
+  // 248-282 s, no shorter than the plan's had (240-280 s), so it had 1.6 times the plan's training time, and lost.
+  'decoder-narrow-longer': {
+    what: 'decoder 64-32-16-16-8 with 1.6 times the epochs',
+    flags: { 'decoder-filters': '64,32,16,16,8', epochs: String(Math.round(Number(base.epochs) * 1.6)), patience: String(Math.round(Number(base.epochs) * 1.6)) },
+  },
   'decoder-wide': { what: 'decoder 256-128-64-32-16', flags: { 'decoder-filters': '256,128,64,32,16' } },
   input128: { what: 'input 128 px', flags: { 'input-size': '128' } },
   input192: { what: 'input 192 px', flags: { 'input-size': '192' } },

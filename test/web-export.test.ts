@@ -45,12 +45,14 @@ beforeAll(async () => {
   const steps = [
     ['ingest', '--images', 'images', '--out', 'ds', '--roi', 'GTV*', '--val', '0', '--val-patients', 'STS_002'],
     ['train', '--dataset', 'ds', '--out', 'run', '--no-plan', '--epochs', '3', '--lr', '0.01', '--augment', 'none', '--input-size', '64', '--decoder-filters', '16-8-8-8-8', '--batch-size', '8', '--backend', 'wasm', '--encoder-weights', sharedPath('weights/mobilenet_v1_0.25_224')],
-    // The threshold is the run's choice on validation; the largest component is forced on so that the page's
-    // whole-volume cleanup is exercised whatever the 3-epoch run chose.
-    ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--largest-component', '--json'],
+    // The threshold is the run's choice on validation; the largest component and flip TTA are forced on so that
+    // the page's whole-volume cleanup and its mirrored passes are exercised whatever the 3-epoch run chose.
+    ['export', '--model', 'run', '--format', 'web', '--out', 'site', '--largest-component', '--tta', '--json'],
     // The references, in one run: the STS series, a multi-frame file and one image of the 9-syntax set, with the
-    // export's post-processing (the run's threshold, the flag's cleanup).
-    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm', '--largest-component'],
+    // export's post-processing (the run's threshold, the flags' cleanup and TTA).
+    ['predict', '--model', 'run', '--input', 'inputs', '--out', 'pred', '--backend', 'wasm', '--largest-component', '--tta'],
+    // Without TTA: the page's labels must be nearer the TTA reference than these are, or the test cannot see TTA.
+    ['predict', '--model', 'run', '--input', series, '--out', 'pred-plain', '--backend', 'wasm', '--largest-component', '--no-tta', '--no-seg'],
     ['convert', series, '-o', 'sts002.nii.gz'],
   ];
   for (const step of steps) {
@@ -202,7 +204,12 @@ describe('medseg export --format web', () => {
     expect(model.classes.map((c) => [c.key, c.label])).toEqual(dataset.classInfo.map((c) => [c.key, c.label]));
     expect(dataset.classInfo[1]!.label).not.toBe('GTV*');
     const chosen = (JSON.parse(readFileSync(join(work, 'run', 'run.json'), 'utf8')) as { postprocessing: { chosen: { threshold: number } } }).postprocessing.chosen;
-    expect(model.postprocessing).toMatchObject({ threshold: chosen.threshold, largestComponent: true, chosenBy: { threshold: 'run', largestComponent: 'flag' } });
+    expect(model.postprocessing).toMatchObject({ threshold: chosen.threshold, largestComponent: true, tta: true, chosenBy: { threshold: 'run', largestComponent: 'flag', tta: 'flag' } });
+    const plain = readdirSync(join(work, 'pred-plain')).filter((f) => f.endsWith('.nii.gz'));
+    expect(plain).toHaveLength(1);
+    const withoutTta = compare(join(work, 'pred/STS_002.seg.dcm'), join(work, 'pred/STS_002.seg.dcm'), join(work, 'pred-plain', plain[0]!), join(work, 'pred/STS_002.nii.gz'));
+    // TTA moves this model's labels by more than the page may differ from predict (Dice 0.99 below).
+    expect(withoutTta.niftiDice).toBeLessThan(0.99);
     expect(model.members[0]!.weightsSha256).toBe(createHash('sha256').update(readFileSync(join(work, 'site', 'model', '0', 'weights.bin'))).digest('hex'));
     const timings: Record<string, number> = {};
     for (const [name, query, disableGpu, expected] of [['webgl', '', false, 'webgl'], ['wasm', '?backend=wasm', true, 'wasm']] as const) {
@@ -228,7 +235,7 @@ describe('medseg export --format web', () => {
       const voxels = Number(/\((\d+) voxels\)/.exec(run.volume)?.[1]);
       expect(Math.abs(voxels - check.foreground) / check.foreground).toBeLessThan(0.02);
     }
-    console.log(`web export: site ${exported.totalBytes} bytes, script ${exported.bundleBytes} bytes; STS_002 (${slices} slices) segmented in ${timings['webgl']} s on WebGL (SwiftShader), ${timings['wasm']} s on wasm`);
+    console.log(`web export: site ${exported.totalBytes} bytes, script ${exported.bundleBytes} bytes; STS_002 (${slices} slices) segmented with flip TTA in ${timings['webgl']} s on WebGL (SwiftShader), ${timings['wasm']} s on wasm; predict's Dice without TTA against with it ${withoutTta.niftiDice.toFixed(3)}`);
   });
 
   it('reads a multi-frame file, a NIfTI and every lossless syntax as medseg predict does, and shows what is wrong with bad input', async () => {
