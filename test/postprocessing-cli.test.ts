@@ -87,7 +87,7 @@ describe('post-processing chosen on validation', () => {
     const post = record.postprocessing!;
     expect(post).toMatchObject({ default: { threshold: 0.5, largestComponent: false }, patients: 2, cases: 2, checkpoint: 'best' });
     // Every threshold with the cleanup off and on, without and then with flip TTA.
-    expect(post.table.map((r) => [r.threshold, r.largestComponent, r.tta === true])).toEqual([false, true].flatMap((tta) => [0.2, 0.3, 0.4, 0.5, 0.6, 0.7].flatMap((t) => [[t, false, tta], [t, true, tta]])));
+    expect(post.table.map((r) => [r.threshold, r.largestComponent, r.tta === true])).toEqual([false, true].flatMap((tta) => [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7].flatMap((t) => [[t, false, tta], [t, true, tta]])));
     expect(post.perCase.map((c) => c.caseId)).toEqual(record.dataset.caseIds.val);
 
     // The table against label maps predict writes with each candidate's flags, scored by numpy (default and chosen).

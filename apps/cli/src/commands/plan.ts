@@ -29,7 +29,7 @@ export const planCommand: CommandModule = {
   configure: (command: Command) =>
     command
       .requiredOption('--dataset <dir>', "dataset folder written by 'medseg ingest'")
-      .option('--time-budget <duration>', 'wall-clock budget for training (30m, 1h, 90s)', duration, 3600)
+      .option('--time-budget <duration>', 'wall-clock budget for training (30m, 1h, 90s); epochs are planned into 90 % of it, the rest a margin', duration, 3600)
       .option('--seconds-per-step <s>', 'seconds per training step of the planned network, as you measured it (default: timed now, a warm-up and 3 steps)', positive)
       .option('--no-measure', "plan with the step time estimated from the README's benchmark figures and the encoder's FLOPs instead of timing steps")
       .addOption(new Option('--backend <name>', 'TensorFlow.js backend to time the steps on (the one train will use)').choices([...backendChoices]).default('auto'))

@@ -27,7 +27,7 @@ describe('choosePostprocessing', () => {
     box(island, [12, 10, 0], [14, 12, 2], 0.8);
     const withIsland = choosePostprocessing([scored('a', 'A', island, truth)]);
     const row = (t: number, lc: boolean) => withIsland.table.find((r) => r.threshold === t && r.largestComponent === lc)!.meanDice;
-    for (const t of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7]) {
+    for (const t of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]) {
       expect(row(t, false)).toBeCloseTo((2 * 144) / (144 + 152), 12);
       expect(row(t, true)).toBe(1);
     }
@@ -45,16 +45,16 @@ describe('choosePostprocessing', () => {
   });
 
   it('moves the threshold only when it raises the mean, to the one nearest the default among equals', () => {
-    // The tumour at 0.45: thresholds 0.2 to 0.4 find all of it (Dice 1), 0.5 and above nothing (Dice 0).
+    // The tumour at 0.45: thresholds 0.1 to 0.4 find all of it (Dice 1), 0.5 and above nothing (Dice 0).
     const truth = new Uint8Array(voxels);
     box(truth, [3, 3, 1], [9, 9, 5], 1);
-    const faint = new Float32Array(voxels).fill(0.1);
+    const faint = new Float32Array(voxels).fill(0.05);
     box(faint, [3, 3, 1], [9, 9, 5], 0.45);
     const choice = choosePostprocessing([scored('c', 'C', faint, truth)]);
-    expect(choice.table.map((r) => r.meanDice)).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+    expect(choice.table.map((r) => r.meanDice)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
     expect(choice.chosen).toEqual({ threshold: 0.4, largestComponent: true });
     // Equal means everywhere: the default stays (and the cleanup, which does not lower it).
-    const flat = new Float32Array(voxels).fill(0.1);
+    const flat = new Float32Array(voxels).fill(0.05);
     box(flat, [3, 3, 1], [9, 9, 5], 0.95);
     expect(choosePostprocessing([scored('d', 'D', flat, truth)]).chosen).toEqual({ threshold: 0.5, largestComponent: true });
     // No finite Dice at all (empty truth, empty prediction): the default.
@@ -68,9 +68,9 @@ describe('choosePostprocessing', () => {
     // at every threshold, but with an island that only the cleanup removes.
     const truth = new Uint8Array(voxels);
     box(truth, [3, 3, 1], [9, 9, 5], 1);
-    const plain = new Float32Array(voxels).fill(0.1);
+    const plain = new Float32Array(voxels).fill(0.05);
     box(plain, [3, 3, 1], [9, 9, 5], 0.45);
-    const mirrored = new Float32Array(voxels).fill(0.1);
+    const mirrored = new Float32Array(voxels).fill(0.05);
     box(mirrored, [3, 3, 1], [9, 9, 5], 0.9);
     box(mirrored, [12, 10, 0], [14, 12, 2], 0.8);
     const candidates = [...postprocessingCandidates, ...ttaPostprocessingCandidates];
@@ -80,13 +80,13 @@ describe('choosePostprocessing', () => {
       dice: [...scorePostprocessingCandidates(p, 1, mask, shape), ...scorePostprocessingCandidates(t, 1, mask, shape, ttaPostprocessingCandidates)],
     });
     const tie = choosePostprocessing([both(plain, mirrored, truth)], candidates);
-    expect(tie.table).toHaveLength(24);
-    expect(tie.table.filter((r) => r.tta === true).map((r) => r.meanDice)).toEqual(Array.from({ length: 6 }, () => [(2 * 144) / (144 + 152), 1]).flat().map((d) => expect.closeTo(d, 12) as unknown));
+    expect(tie.table).toHaveLength(28);
+    expect(tie.table.filter((r) => r.tta === true).map((r) => r.meanDice)).toEqual(Array.from({ length: 7 }, () => [(2 * 144) / (144 + 152), 1]).flat().map((d) => expect.closeTo(d, 12) as unknown));
     // Dice 1 both ways: TTA does not lower it, so it is kept, at the default threshold with the cleanup.
     expect(tie.chosen).toEqual({ threshold: 0.5, largestComponent: true, tta: true });
     expect(tie.reason).toMatch(/flip TTA \(threshold 0.5, largest component\) 1.000: kept/);
     // TTA probabilities that miss half the tumour lower the mean: the plain choice stays.
-    const half = new Float32Array(voxels).fill(0.1);
+    const half = new Float32Array(voxels).fill(0.05);
     box(half, [3, 3, 1], [9, 9, 3], 0.9);
     const worse = choosePostprocessing([both(plain, half, truth)], candidates);
     expect(worse.chosen).toEqual({ threshold: 0.4, largestComponent: true });

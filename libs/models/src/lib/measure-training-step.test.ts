@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fingerprintDataset, ingestDataset, type PlannedNetwork, planTraining, writePhantomStudy } from '@medseg/data';
+import { fingerprintDataset, ingestDataset, PLAN_RULES, type PlannedNetwork, planTraining, writePhantomStudy } from '@medseg/data';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from './backend/selectBackend.js';
 import { measureTrainingStep } from './measure-training-step.js';
@@ -63,7 +63,8 @@ describe('measureTrainingStep', () => {
     const slowStep = { ...m, secondsPerStep: m.secondsPerStep * 20 };
     const unconstrained = planTraining(fp, { cores: 1, measurement: slowStep });
     expect(unconstrained.train.epochs.value).toBeGreaterThan(8);
-    const budget = 60 + 8.5 * unconstrained.estimate.secondsPerEpoch;
+    // The planner fits the epochs into its share of the budget after the fixed overhead and the post-processing step.
+    const budget = (PLAN_RULES.overheadSeconds + unconstrained.estimate.postprocessingSeconds + 8.5 * unconstrained.estimate.secondsPerEpoch) / PLAN_RULES.plannedBudgetShare;
     const slow = planTraining(fp, { cores: 1, timeBudgetSeconds: budget, measurement: slowStep });
     const fast = planTraining(fp, { cores: 1, timeBudgetSeconds: budget, measurement: { ...m, secondsPerStep: m.secondsPerStep * 5 } });
     expect(slow.train.epochs.value).toBe(8);
