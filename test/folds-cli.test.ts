@@ -84,12 +84,12 @@ describe('medseg train --folds N (a whole cross-validation) and predict --model 
       else expect(row.meanDice).toBeCloseTo(expected[i]!, 12);
     });
     // The rule: the chosen candidate scores at least the default (0.5, every component) and is not beaten by
-    // another threshold's best; the largest component is on when it does not lower the mean at that threshold.
+    // another threshold's best; the largest component is on only when it raises the mean at that threshold.
     const score = (p: Postprocessing) => folds.postprocessing.table.find((r) => r.threshold === p.threshold && r.largestComponent === p.largestComponent)!.meanDice ?? -1;
     const chosen = folds.postprocessing.chosen;
     expect(score(chosen)).toBeGreaterThanOrEqual(score({ threshold: 0.5, largestComponent: false }));
     for (const row of folds.postprocessing.table) expect(score(chosen)).toBeGreaterThanOrEqual(row.meanDice ?? -1);
-    expect(chosen.largestComponent).toBe(score({ threshold: chosen.threshold, largestComponent: true }) >= score({ threshold: chosen.threshold, largestComponent: false }));
+    expect(chosen.largestComponent).toBe(score({ threshold: chosen.threshold, largestComponent: true }) > score({ threshold: chosen.threshold, largestComponent: false }));
   });
 
   it('predicts with the ensemble of the folds and the pooled post-processing, as the folds named one by one would', () => {

@@ -98,7 +98,7 @@ describe('medseg plan on three STS patients, against numpy and nibabel', () => {
     expect(e.secondsPerStep).toBeCloseTo(m.secondsPerStep, 3);
     expect(m.wallSeconds).toBeGreaterThan(m.steps * m.secondsPerStep);
     // The minutes follow from it: models x (fixed overhead + epochs x (steps x s/step + validation) + choosing the
-    // post-processing: the validation slices through 5 forward passes each).
+    // post-processing: the validation slices through flip TTA's 4 forward passes each).
     expect(e.secondsPerEpoch).toBeGreaterThan(e.stepsPerEpoch * e.secondsPerStep);
     expect(e.postprocessingSeconds).toBeGreaterThan(0);
     expect(e.minutes).toBeCloseTo((e.models * (60 + t.epochs.value * e.secondsPerEpoch + e.postprocessingSeconds)) / 60, 0);

@@ -44,7 +44,7 @@ describe('choosePostprocessing', () => {
     expect(lost.chosen).toEqual({ threshold: 0.5, largestComponent: false });
   });
 
-  it('moves the threshold only when it raises the mean, to the one nearest the default among equals', () => {
+  it('moves the threshold only when it raises the mean, to the one nearest the default among equals, and keeps the cleanup only when it raises it', () => {
     // The tumour at 0.45: thresholds 0.1 to 0.4 find all of it (Dice 1), 0.5 and above nothing (Dice 0).
     const truth = new Uint8Array(voxels);
     box(truth, [3, 3, 1], [9, 9, 5], 1);
@@ -52,18 +52,19 @@ describe('choosePostprocessing', () => {
     box(faint, [3, 3, 1], [9, 9, 5], 0.45);
     const choice = choosePostprocessing([scored('c', 'C', faint, truth)]);
     expect(choice.table.map((r) => r.meanDice)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
-    expect(choice.chosen).toEqual({ threshold: 0.4, largestComponent: true });
-    // Equal means everywhere: the default stays (and the cleanup, which does not lower it).
+    // The cleanup changes nothing here, so it is not kept (nnU-Net v2: only on strict improvement).
+    expect(choice.chosen).toEqual({ threshold: 0.4, largestComponent: false });
+    // Equal means everywhere: the default stays, without the cleanup.
     const flat = new Float32Array(voxels).fill(0.05);
     box(flat, [3, 3, 1], [9, 9, 5], 0.95);
-    expect(choosePostprocessing([scored('d', 'D', flat, truth)]).chosen).toEqual({ threshold: 0.5, largestComponent: true });
+    expect(choosePostprocessing([scored('d', 'D', flat, truth)]).chosen).toEqual({ threshold: 0.5, largestComponent: false });
     // No finite Dice at all (empty truth, empty prediction): the default.
     const none = choosePostprocessing([scored('e', 'E', new Float32Array(voxels), new Uint8Array(voxels))]);
     expect(none.chosen).toEqual({ threshold: 0.5, largestComponent: false });
     expect(none.patients).toBe(0);
   });
 
-  it('keeps flip TTA when its best candidate does not lower the mean, by the same rule among its candidates', () => {
+  it('with flip-TTA candidates, chooses among them alone: TTA stays on even where a plain candidate scores higher', () => {
     // Plain probabilities find the tumour at 0.45 only (best: threshold 0.4, Dice 1); the TTA ones at 0.9 find it
     // at every threshold, but with an island that only the cleanup removes.
     const truth = new Uint8Array(voxels);
@@ -73,24 +74,28 @@ describe('choosePostprocessing', () => {
     const mirrored = new Float32Array(voxels).fill(0.05);
     box(mirrored, [3, 3, 1], [9, 9, 5], 0.9);
     box(mirrored, [12, 10, 0], [14, 12, 2], 0.8);
-    const candidates = [...postprocessingCandidates, ...ttaPostprocessingCandidates];
-    const both = (p: Float32Array, t: Float32Array, mask: Uint8Array): CaseCandidateDice => ({
-      caseId: 'f',
-      patientId: 'F',
-      dice: [...scorePostprocessingCandidates(p, 1, mask, shape), ...scorePostprocessingCandidates(t, 1, mask, shape, ttaPostprocessingCandidates)],
-    });
-    const tie = choosePostprocessing([both(plain, mirrored, truth)], candidates);
-    expect(tie.table).toHaveLength(28);
-    expect(tie.table.filter((r) => r.tta === true).map((r) => r.meanDice)).toEqual(Array.from({ length: 7 }, () => [(2 * 144) / (144 + 152), 1]).flat().map((d) => expect.closeTo(d, 12) as unknown));
-    // Dice 1 both ways: TTA does not lower it, so it is kept, at the default threshold with the cleanup.
-    expect(tie.chosen).toEqual({ threshold: 0.5, largestComponent: true, tta: true });
-    expect(tie.reason).toMatch(/flip TTA \(threshold 0.5, largest component\) 1.000: kept/);
-    // TTA probabilities that miss half the tumour lower the mean: the plain choice stays.
+    // What validationPostprocessing scores for a model trained with both flips: the TTA candidates only.
+    const island = choosePostprocessing([{ caseId: 'f', patientId: 'F', dice: scorePostprocessingCandidates(mirrored, 1, truth, shape, ttaPostprocessingCandidates) }], ttaPostprocessingCandidates);
+    expect(island.table).toHaveLength(14);
+    expect(island.table.map((r) => r.meanDice)).toEqual(Array.from({ length: 7 }, () => [(2 * 144) / (144 + 152), 1]).flat().map((d) => expect.closeTo(d, 12) as unknown));
+    expect(island.chosen).toEqual({ threshold: 0.5, largestComponent: true, tta: true });
+    expect(island.reason).toMatch(/with flip TTA \(on: .*keeping the largest component raises it at threshold 0.5 \(1.000 with, 0.973 without\)/);
+
+    // Plain rows beside them (records from before TTA was fixed) are reported but not chosen, even when better:
+    // TTA probabilities that miss half the tumour (Dice 2/3 everywhere) against plain ones that reach 1 at 0.4.
     const half = new Float32Array(voxels).fill(0.05);
     box(half, [3, 3, 1], [9, 9, 3], 0.9);
-    const worse = choosePostprocessing([both(plain, half, truth)], candidates);
-    expect(worse.chosen).toEqual({ threshold: 0.4, largestComponent: true });
-    expect(worse.reason).toMatch(/not kept, it lowers the mean/);
+    const candidates = [...postprocessingCandidates, ...ttaPostprocessingCandidates];
+    const both = choosePostprocessing(
+      [{ caseId: 'g', patientId: 'G', dice: [...scorePostprocessingCandidates(plain, 1, truth, shape), ...scorePostprocessingCandidates(half, 1, truth, shape, ttaPostprocessingCandidates)] }],
+      candidates,
+    );
+    expect(both.table).toHaveLength(28);
+    expect(both.table.find((r) => r.threshold === 0.4 && r.tta !== true)!.meanDice).toBe(1);
+    expect(both.chosen).toEqual({ threshold: 0.5, largestComponent: false, tta: true });
+    expect(both.table.find((r) => r.threshold === 0.5 && !r.largestComponent && r.tta === true)!.meanDice).toBeCloseTo(2 / 3, 12);
+    // Without a TTA default among the candidates, the rule cannot start.
+    expect(() => choosePostprocessing([], ttaPostprocessingCandidates.filter((c) => c.threshold !== 0.5))).toThrow(/flip TTA/);
   });
 
   it('agrees with numpy and scipy.ndimage on noisy volumes: every candidate, per patient, and the choice', () => {
@@ -146,7 +151,7 @@ ids = sorted(set(patients), key=patients.index)
 per_patient = np.array([np.nanmean(per_case[[j for j, q in enumerate(patients) if q == pid]], axis=0) for pid in ids])
 means = np.nanmean(per_patient, axis=0)
 mean = lambda t, lc: means[[k for k, c in enumerate(cands) if c['threshold'] == t and c['largestComponent'] == lc][0]]
-best = lambda t: (t, True) if mean(t, True) >= mean(t, False) else (t, False)
+best = lambda t: (t, True) if mean(t, True) > mean(t, False) else (t, False)
 chosen = best(0.5)
 for t in sorted({c['threshold'] for c in cands}, key=lambda t: (abs(t - 0.5), t)):
     if mean(*best(t)) > mean(*chosen): chosen = best(t)

@@ -89,19 +89,27 @@ const orLowest = (x: number) => (Number.isFinite(x) ? x : Number.NEGATIVE_INFINI
 
 /**
  * nnU-Net's rule over validation Dice, per patient: each case's candidates' Dice are averaged per patient, then
- * over patients. For each threshold the largest component is kept when it does not lower the mean (>=); the
- * threshold moves from the default's only when another raises the mean strictly (ties go to the threshold
- * nearest the default, then the lower). Without a finite mean at the default, the default stays. When the
- * candidates include flip-TTA ones, the same rule picks the best of those, and TTA is kept when that does not
- * lower the mean of the best without it (>=, as the cleanup: nnU-Net mirrors by default).
+ * over patients. For each threshold the largest component is kept only when it raises the mean (>, as nnU-Net
+ * v2's determine_postprocessing, which keeps a cleanup "defensively" only on strict improvement); the threshold
+ * moves from the default's only when another raises the mean strictly (ties go to the threshold nearest the
+ * default, then the lower). Without a finite mean at the default, the default stays.
+ *
+ * When the candidates include flip-TTA ones, TTA is on and the choice is made among them alone: nnU-Net always
+ * mirrors a model trained with mirroring, and choosing TTA on the same few validation patients as the threshold
+ * and cleanup let a plain candidate with the cleanup win by noise (docs/results.md: the default STS run that
+ * dropped TTA that way lost a test patient to the cleanup). Plain candidates beside them (records written before)
+ * are reported in the table but not chosen.
  */
 export function choosePostprocessing(scores: readonly CaseCandidateDice[], candidates: readonly Postprocessing[] = postprocessingCandidates): PostprocessingChoice {
   for (const s of scores) {
     if (s.dice.length !== candidates.length) throw new ModelOptionsError(`choosePostprocessing: case ${s.caseId} has ${s.dice.length} scores for ${candidates.length} candidates`);
   }
+  const tta = candidates.some((c) => c.tta === true);
+  const flagged = (p: Postprocessing): Postprocessing => (tta ? { ...p, tta: true } : p);
   const at = (p: Postprocessing) => candidates.findIndex((c) => same(c, p));
-  const base = at(defaultPostprocessing);
-  if (base < 0) throw new ModelOptionsError('choosePostprocessing: the candidates must include the default (threshold 0.5, no largest component)');
+  const baseline = flagged(defaultPostprocessing);
+  const base = at(baseline);
+  if (base < 0) throw new ModelOptionsError(`choosePostprocessing: the candidates must include the default (threshold 0.5, no largest component${tta ? ', flip TTA' : ''})`);
   const byPatient = new Map<string, CaseCandidateDice[]>();
   for (const s of scores) byPatient.set(s.patientId, [...(byPatient.get(s.patientId) ?? []), s]);
   const perPatient = [...byPatient.entries()].map(([patientId, cases]) => ({ patientId, dice: candidates.map((_, i) => nanMean(cases.map((c) => c.dice[i]!))) }));
@@ -109,40 +117,28 @@ export function choosePostprocessing(scores: readonly CaseCandidateDice[], candi
   const patients = perPatient.filter((p) => Number.isFinite(p.dice[base]!)).length;
   const mean = (p: Postprocessing) => table[at(p)]?.meanDice ?? Number.NaN;
   const result = (chosen: Postprocessing, reason: string): PostprocessingChoice => ({ chosen, table, patients, cases: scores.length, perPatient, reason });
-  if (!Number.isFinite(table[base]!.meanDice)) return result(defaultPostprocessing, 'no validation patient has a finite Dice: kept the default');
+  const mode = tta ? 'with flip TTA (on: the model was trained with flips on both axes, as nnU-Net mirrors)' : 'without TTA';
+  if (!Number.isFinite(table[base]!.meanDice)) return result(baseline, `no validation patient has a finite Dice: kept the default threshold 0.5, every component, ${mode}`);
 
-  /** The rule above among the candidates with (or without) TTA; undefined when there are none. */
-  const best = (tta: boolean): Postprocessing | undefined => {
-    const flagged = (p: Postprocessing): Postprocessing => (tta ? { ...p, tta: true } : p);
-    const pool = candidates.filter((c) => (c.tta ?? false) === tta);
-    if (pool.length === 0) return undefined;
-    // The largest component at each threshold, where the candidates hold both.
-    const withComponent = (threshold: number): Postprocessing => {
-      const on = flagged({ threshold, largestComponent: true });
-      const off = flagged({ threshold, largestComponent: false });
-      if (at(on) < 0) return off;
-      if (at(off) < 0) return on;
-      return orLowest(mean(on)) >= orLowest(mean(off)) ? on : off;
-    };
-    const thresholds = [...new Set(pool.map((c) => c.threshold))].sort((a, b) => Math.abs(a - 0.5) - Math.abs(b - 0.5) || a - b);
-    let chosen = withComponent(defaultPostprocessing.threshold);
-    for (const threshold of thresholds) {
-      const candidate = withComponent(threshold);
-      if (orLowest(mean(candidate)) > orLowest(mean(chosen))) chosen = candidate;
-    }
-    return chosen;
+  // The largest component at each threshold, where the candidates hold both.
+  const withComponent = (threshold: number): Postprocessing => {
+    const on = flagged({ threshold, largestComponent: true });
+    const off = flagged({ threshold, largestComponent: false });
+    if (at(on) < 0) return off;
+    if (at(off) < 0) return on;
+    return orLowest(mean(on)) > orLowest(mean(off)) ? on : off;
   };
-  const plain = best(false)!;
-  const mirrored = best(true);
-  const chosen = mirrored !== undefined && orLowest(mean(mirrored)) >= orLowest(mean(plain)) ? mirrored : plain;
-  const at0 = (lc: boolean) => f3(mean({ ...plain, largestComponent: lc }));
+  const thresholds = [...new Set(candidates.filter((c) => (c.tta ?? false) === tta).map((c) => c.threshold))].sort((a, b) => Math.abs(a - 0.5) - Math.abs(b - 0.5) || a - b);
+  let chosen = withComponent(defaultPostprocessing.threshold);
+  for (const threshold of thresholds) {
+    const candidate = withComponent(threshold);
+    if (orLowest(mean(candidate)) > orLowest(mean(chosen))) chosen = candidate;
+  }
+  const component = (lc: boolean) => f3(mean({ ...chosen, largestComponent: lc }));
   const parts = [
-    `mean per-patient Dice over ${patients} validation patient(s): default (threshold 0.5, every component) ${f3(table[base]!.meanDice)}`,
-    `keeping the largest component ${plain.largestComponent ? 'does not lower' : 'lowers'} it at threshold ${plain.threshold} (${at0(true)} with, ${at0(false)} without)`,
-    plain.threshold === defaultPostprocessing.threshold ? 'no other threshold raises it' : `threshold ${plain.threshold} raises it to ${f3(mean(plain))}`,
-    ...(mirrored === undefined
-      ? []
-      : [`flip TTA (threshold ${mirrored.threshold}, ${mirrored.largestComponent ? 'largest component' : 'every component'}) ${f3(mean(mirrored))}: ${chosen === mirrored ? 'kept, it does not lower the mean' : 'not kept, it lowers the mean'}`]),
+    `mean per-patient Dice over ${patients} validation patient(s) ${mode}: default (threshold 0.5, every component) ${f3(table[base]!.meanDice)}`,
+    chosen.threshold === defaultPostprocessing.threshold ? 'no other threshold raises it' : `threshold ${chosen.threshold} raises it to ${f3(mean(chosen))}`,
+    `keeping the largest component ${chosen.largestComponent ? 'raises' : 'does not raise'} it at threshold ${chosen.threshold} (${component(true)} with, ${component(false)} without)`,
   ];
   return result(chosen, parts.join('; '));
 }

@@ -44,8 +44,9 @@ export interface RunSettingsProvenance {
 
 /**
  * The post-processing chosen at the end of training on the validation patients (see choosePostprocessing): the
- * chosen checkpoint predicted each validation case once on the dataset's grid (no TTA), and every candidate was
- * scored with the per-patient 3D Dice. Means are null where no patient had a finite Dice.
+ * chosen checkpoint predicted each validation case on the dataset's grid (with flip TTA for a model trained with
+ * flips on both axes, `tta`), and every candidate was scored with the per-patient 3D Dice. Means are null where no
+ * patient had a finite Dice.
  */
 export interface RunPostprocessing {
   readonly chosen: Postprocessing;

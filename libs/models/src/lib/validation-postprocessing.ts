@@ -23,7 +23,10 @@ export interface ValidationPostprocessingOptions {
   /** The run's cross-validation fold: its validation patients are the fold's. */
   readonly fold?: CrossValidationFold | undefined;
   readonly batchSize?: number;
-  /** Also score every candidate on flip-TTA probabilities (for models trained with flips on both axes). */
+  /**
+   * Score the candidates on flip-TTA probabilities instead of plain ones (for models trained with flips on both
+   * axes: choosePostprocessing then keeps TTA on and chooses the threshold and cleanup under it).
+   */
   readonly tta?: boolean;
   /** Aborting stops between cases and returns undefined (the step runs again on --resume). */
   readonly signal?: AbortSignal | undefined;
@@ -55,11 +58,12 @@ export function postprocessingRecord(scores: readonly CaseCandidateDice[], check
 /**
  * The post-processing of a finished run, chosen on its validation cases as nnU-Net does: the run's chosen
  * checkpoint (best/, else last/) predicts each validation case's volume on the dataset's grid (one case in memory
- * at a time; with `tta` once more with flip TTA), every candidate is scored on it, and choosePostprocessing decides.
+ * at a time; with `tta`, the mean over the four flips), every candidate is scored on it, and choosePostprocessing decides.
  */
 export async function validationPostprocessing(options: ValidationPostprocessingOptions): Promise<RunPostprocessing | undefined> {
   const checkpoint = (await checkpointFolder(join(options.run, 'best'))) !== null ? 'best' : 'last';
-  const candidates = [...postprocessingCandidates, ...(options.tta === true ? ttaPostprocessingCandidates : [])];
+  const tta = options.tta === true;
+  const candidates = tta ? ttaPostprocessingCandidates : postprocessingCandidates;
   const splits = datasetCaseSplits(options.manifest, options.fold);
   const cases = options.manifest.cases.filter((_, i) => splits[i] === 'val');
   if (cases.length === 0) throw new ModelOptionsError('no validation cases to choose the post-processing on', { path: options.dataset });
@@ -70,12 +74,8 @@ export async function validationPostprocessing(options: ValidationPostprocessing
     for (const entry of cases) {
       if (options.signal?.aborted === true) return undefined;
       const { image, mask } = await readDatasetCase(options.dataset, entry);
-      const dice: number[] = [];
-      for (const tta of options.tta === true ? [false, true] : [false]) {
-        const { probabilities, channels } = await predictVolumeProbabilities(contents.unet, image, { batchSize: options.batchSize ?? 8, tta });
-        dice.push(...scorePostprocessingCandidates(probabilities, channels, mask.data, image.shape, tta ? ttaPostprocessingCandidates : postprocessingCandidates));
-      }
-      scores.push({ caseId: entry.id, patientId: entry.patientId, dice });
+      const { probabilities, channels } = await predictVolumeProbabilities(contents.unet, image, { batchSize: options.batchSize ?? 8, tta });
+      scores.push({ caseId: entry.id, patientId: entry.patientId, dice: scorePostprocessingCandidates(probabilities, channels, mask.data, image.shape, candidates) });
       options.onCase?.(entry.id, scores.length, cases.length);
     }
   } finally {
