@@ -1,6 +1,6 @@
 // @ts-check
 // A snapshot ensemble of one finished run (issue 15): is the mean of its best/ and last/ checkpoints better than
-// best/ alone? `npm run build && node experiments/snapshot-ensemble.mjs --run RUN --dataset DS [--out FILE]`.
+// best/ alone? `npm run build && node experiments/snapshot-ensemble.mjs --run RUN --dataset DS --out FILE [--overwrite]`.
 //
 // The run's best validation epoch came early in every default STS run (5 of 6-11) while the training loss kept
 // falling, and per-patient validation Dice swung by 0.07 between epochs: averaging the early and the final
@@ -11,20 +11,24 @@
 // with flips on both axes); the mean of the two is the ensemble. For each of best, last and mean the
 // post-processing is chosen on the VALIDATION patients by train's own rule (choosePostprocessing over the TTA
 // grid); the test patients' mean per-patient Dice under that choice is reported beside it and chooses nothing.
-// Writes FILE (default RUN/snapshot-ensemble.json): per case and model, the Dice of every candidate.
-import { writeFileSync } from 'node:fs';
+// Writes FILE (atomically; an existing FILE only with --overwrite; never into the run folder, which train and
+// predict own): per case and model, the Dice of every candidate.
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readDatasetCase, readDatasetManifest } from '@medseg/data';
 import { choosePostprocessing, datasetCaseSplits, loadCheckpoint, predictVolumeProbabilities, scorePostprocessingCandidates, selectBackend, ttaPostprocessingCandidates } from '@medseg/models';
 
-const { values } = parseArgs({ options: { run: { type: 'string' }, dataset: { type: 'string' }, out: { type: 'string' } } });
-if (values.run === undefined || values.dataset === undefined) {
-  console.error('usage: node experiments/snapshot-ensemble.mjs --run RUN --dataset DS [--out FILE]');
+const { values } = parseArgs({ options: { run: { type: 'string' }, dataset: { type: 'string' }, out: { type: 'string' }, overwrite: { type: 'boolean', default: false } } });
+if (values.run === undefined || values.dataset === undefined || values.out === undefined) {
+  console.error('usage: node experiments/snapshot-ensemble.mjs --run RUN --dataset DS --out FILE [--overwrite]');
   process.exit(2);
 }
-const { run, dataset } = values;
-const out = values.out ?? join(run, 'snapshot-ensemble.json');
+const { run, dataset, out } = values;
+if (existsSync(out) && values.overwrite !== true) {
+  console.error(`${out}: exists; pass --overwrite to replace it`);
+  process.exit(1);
+}
 await selectBackend('wasm');
 const manifest = await readDatasetManifest(dataset);
 const splits = datasetCaseSplits(manifest, undefined);
@@ -65,6 +69,7 @@ for (const unet of models) unet.dispose();
 const scoresOf = (split, model) => rows.filter((r) => r.split === split).map((r) => ({ caseId: r.caseId, patientId: r.patientId, dice: r.dice[model] }));
 const summary = ['best', 'last', 'mean'].map((model) => {
   const validation = choosePostprocessing(scoresOf('val', model), ttaPostprocessingCandidates);
+  // Only its per-patient table is read (at the validation's choice); its own choice is ignored.
   const test = choosePostprocessing(scoresOf('test', model), ttaPostprocessingCandidates);
   const k = ttaPostprocessingCandidates.findIndex((c) => c.threshold === validation.chosen.threshold && c.largestComponent === validation.chosen.largestComponent);
   return {
@@ -75,7 +80,8 @@ const summary = ['best', 'last', 'mean'].map((model) => {
     testPerPatient: Object.fromEntries(test.perPatient.map((p) => [p.patientId, Number(p.dice[k].toFixed(3))])),
   };
 });
-writeFileSync(out, `${JSON.stringify({ run, dataset, candidates: ttaPostprocessingCandidates, seconds: Math.round((Date.now() - started) / 1000), summary, rows }, null, 1)}\n`);
+writeFileSync(`${out}.partial`, `${JSON.stringify({ run, dataset, candidates: ttaPostprocessingCandidates, seconds: Math.round((Date.now() - started) / 1000), summary, rows }, null, 1)}\n`);
+renameSync(`${out}.partial`, out);
 console.log('| model | post-processing chosen on validation | validation Dice | test Dice |');
 console.log('| --- | --- | --- | --- |');
 for (const s of summary) console.log(`| ${s.model} | threshold ${s.chosen.threshold}, ${s.chosen.largestComponent ? 'largest component' : 'every component'}, flip TTA | ${s.validationDice.toFixed(3)} | ${s.testDice.toFixed(3)} |`);
