@@ -197,6 +197,9 @@ const trainSeconds = Object.fromEntries(trained.map((arm) => [arm, 0]));
 /** @type {string[]} */
 const commands = [];
 
+/** The command that made a run (run.json keeps it through `--resume`, which would otherwise be what is listed). @param {string} run */
+const commandOf = (run) => `medseg ${quote(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).commandLine.slice(1))}`;
+
 // Training: every arm that needs its own models x fold, `--jobs` at a time (one wasm thread each). A finished
 // run (its train-done.json there) is skipped; an interrupted one continues with --resume.
 await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => async () => {
@@ -204,7 +207,7 @@ await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => asyn
   const { dataset, flags, weights } = settings[arm];
   if (existsSync(join(run, 'train-done.json'))) {
     trainSeconds[arm] += JSON.parse(readFileSync(join(run, 'train-done.json'), 'utf8')).seconds;
-    if (k === 0) commands.push(`medseg ${quote(JSON.parse(readFileSync(join(run, 'train-done.json'), 'utf8')).argv ?? [])}`);
+    if (k === 0) commands.push(commandOf(run));
     return;
   }
   const resume = existsSync(join(run, 'last/state.json'));
@@ -212,8 +215,8 @@ await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => asyn
     ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json']
     : ['train', '--dataset', dataset, '--out', run, '--no-plan', ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]),
         ...(weights ? ['--encoder-weights', weights] : []), '--seed', args.seed, '--fold', String(k), '--folds', String(folds), '--backend', args.backend, '--json'];
-  if (k === 0) commands.push(`medseg ${quote(argv)}`);
   const result = await medsegAsync(argv, join(out, `train-${arm}-fold${k}.log`));
+  if (k === 0) commands.push(commandOf(run));
   const summary = JSON.parse(result.stdout);
   const seconds = summary.seconds ?? result.seconds;
   trainSeconds[arm] += seconds;
@@ -224,7 +227,10 @@ await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => asyn
 // cover every development patient once. Then one report per arm.
 /** @type {Record<string, { id: string; dice: number }[]>} */
 const perPatient = {};
-for (const arm of armNames) {
+/** Each arm minus the plan arm, patient by patient (`medseg eval --compare`: bootstrap CI, Wilcoxon). @type {Record<string, any>} */
+const pairedDice = {};
+// The plan arm first: the others are compared with its predictions.
+for (const arm of [...armNames].sort((a, b) => Number(b === 'plan') - Number(a === 'plan'))) {
   const { dataset, predict } = settings[arm];
   await pool(Array.from({ length: folds }, (_, k) => async () => {
     const predicted = join(out, `cv-${arm}`, `fold${k}`);
@@ -241,9 +247,11 @@ for (const arm of armNames) {
   }
   const report = join(out, `report-cv-${arm}`);
   rmSync(report, { recursive: true, force: true });
-  medseg(['eval', '--pred', merged, '--truth', dataset, '--out', report]);
+  const comparePlan = arm !== 'plan' && armNames.includes('plan') && settings[arm].dataset === settings['plan'].dataset;
+  medseg(['eval', '--pred', merged, '--truth', dataset, '--out', report, ...(comparePlan ? ['--compare', join(out, 'cv-plan', 'all')] : [])]);
   const metrics = JSON.parse(readFileSync(join(report, 'metrics.json'), 'utf8'));
   perPatient[arm] = metrics.cases.map((/** @type {any} */ c) => ({ id: c.patient ?? c.case, dice: c.dice ?? Number.NaN }));
+  if (comparePlan) pairedDice[arm] = Object.values(metrics.comparison.paired)[0]?.dice;
 }
 
 // Optional: the fold ensemble of each arm on test patients (only once the rules are chosen).
@@ -281,7 +289,10 @@ function pairedWithPlan(arm) {
   const diffs = perPatient[arm].filter((c) => plan.has(c.id) && Number.isFinite(c.dice) && Number.isFinite(plan.get(c.id))).map((c) => c.dice - /** @type {number} */ (plan.get(c.id)));
   if (arm === 'plan' || diffs.length === 0) return '—';
   const s = stats(diffs);
-  return `${s.mean >= 0 ? '+' : ''}${s.mean.toFixed(3)} (${diffs.filter((d) => d > 0).length}/${diffs.length} better)`;
+  const signed = (/** @type {number} */ x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+  const p = pairedDice[arm];
+  const test = p ? `; 95% bootstrap CI ${signed(p.ci95[0])} to ${signed(p.ci95[1])}, Wilcoxon p = ${p.wilcoxon?.p_value?.toFixed(2) ?? 'n/a'}` : '';
+  return `${signed(s.mean)} (${diffs.filter((d) => d > 0).length}/${diffs.length} better${test})`;
 }
 const fmt = (/** @type {ReturnType<typeof stats>} */ s) => `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)} (median ${s.median.toFixed(3)}, min ${s.min.toFixed(3)})`;
 const minutes = ((performance.now() - studyStarted) / 60000).toFixed(1);
@@ -310,5 +321,5 @@ const lines = [
   '```',
 ];
 writeFileSync(join(out, 'results.md'), `${lines.join('\n')}\n`);
-writeFileSync(join(out, 'results.json'), `${JSON.stringify({ args, plan: record.plan, base, perPatient, test, trainSeconds }, null, 2)}\n`);
+writeFileSync(join(out, 'results.json'), `${JSON.stringify({ args, plan: record.plan, base, perPatient, pairedDice, test, trainSeconds }, null, 2)}\n`);
 console.log(`\n${lines.join('\n')}`);

@@ -237,7 +237,7 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
     inputSize < wanted
       ? `the median field of view (${round(fov, 1)} mm) needs ${wanted} px at the median in-plane spacing ${round(medianSpacing, 4)} mm, above the ${maxInputSize} px cap, so the spacing coarsens to ${spacing} mm to fit ${inputSize} px (nnU-Net coarsens rather than crops a 2D plan)`
       : `the median in-plane spacing of the ${fp.cases} cases (nnU-Net's 2D rule; spread ${round(fp.spacing.x.min, 3)}-${round(fp.spacing.x.max, 3)} mm)`;
-  const sizeReason = `the smallest multiple of 32 covering the median field of view, ${round(fov, 1)} mm = ${round(fov / medianSpacing, 1)} px at ${round(medianSpacing, 4)} mm${inputSize < wanted ? `, capped at ${maxInputSize}` : ''}; slices are resized whole to it in training, so no tumour is cropped. README: 160 px did not beat 128 px within the epochs afforded then; ${confirm}`;
+  const sizeReason = `the smallest multiple of 32 covering the median field of view, ${round(fov, 1)} mm = ${round(fov / medianSpacing, 1)} px at ${round(medianSpacing, 4)} mm${inputSize < wanted ? `, capped at ${maxInputSize}` : ''}; slices are resized whole to it in training, so no tumour is cropped. in 2-fold cross-validation over STS_001-028, 128 px tied with 160 px (docs/results.md: out-of-fold Dice 0.703 against 0.707, better on 15 of 28 patients), so the rule stays`;
 
   // Normalisation per modality.
   const fg = fp.intensity.foreground;
@@ -368,7 +368,7 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
       loss: { value: 'dice+bce', reason: 'Dice + BCE, as nnU-Net and the PyTorch reference; the other losses are untested on STS' },
       augment: {
         value: 'default',
-        reason: `the default preset (flips on both axes, rotations, scaling, intensity: nnU-Net's 2D set): the PyTorch reference used flips and ±10° rotations, and today's defaults with this preset (0.755 on unseen patients) beat the light-augmented tuned recipe (0.717); it also makes flip TTA safe; ${confirm}`,
+        reason: `the default preset (flips on both axes, rotations, scaling, intensity: nnU-Net's 2D set): the PyTorch reference used flips and ±10° rotations, and today's defaults with this preset (0.755 on unseen patients) beat the light-augmented tuned recipe (0.717); in 2-fold cross-validation over STS_001-028 the light preset lost (docs/results.md: out-of-fold Dice 0.685 against 0.707, better on 8 of 28 patients); it also makes flip TTA safe`,
       },
       contextSlices: { value: 0, reason: '2D input: 2.5D (--context-slices 1) reached the same validation Dice but lost on the test patients (README, 0.707 against 0.724)' },
       epochs: { value: epochs, reason: epochsReason },
