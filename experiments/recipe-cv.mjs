@@ -15,8 +15,9 @@
 // `--test-patients` (optional; then the fold models of each arm predict those patients as an ensemble, the
 // number a user gets with `--folds N`): only do that after the rules are chosen.
 //
-// Resumable: run again with the same --out; finished trainings are skipped, interrupted ones continue with
-// `train --resume`, finished predictions are reused. Writes OUT/results.md (the docs/results.md table, with the
+// Resumable: run again with the same --out and settings; finished trainings are skipped, interrupted ones continue
+// with `train --resume`, finished predictions are reused; a run that an earlier search made with other settings is
+// refused, not reused. Writes OUT/results.md (the docs/results.md table, with the
 // commands and wall times) and OUT/results.json.
 //
 // Smoke check (seconds to minutes, proves the machinery, not the recipe):
@@ -205,16 +206,23 @@ const commandOf = (run) => `medseg ${quote(JSON.parse(readFileSync(join(run, 'ru
 await pool(trained.flatMap((arm) => Array.from({ length: folds }, (_, k) => async () => {
   const run = runDir(arm, k);
   const { dataset, flags, weights } = settings[arm];
+  const fresh = ['train', '--dataset', dataset, '--out', run, '--no-plan', ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]),
+    ...(weights ? ['--encoder-weights', weights] : []), '--seed', args.seed, '--fold', String(k), '--folds', String(folds), '--backend', args.backend, '--json'];
+  // A run left by an earlier search with other settings (another --epochs, a changed plan) must not be reused as
+  // this arm's: its results would be reported under settings it was not trained with.
+  if (existsSync(join(run, 'run.json'))) {
+    const made = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).commandLine.slice(1);
+    if (JSON.stringify(made) !== JSON.stringify(fresh)) {
+      throw new Error(`${run} was trained by 'medseg ${quote(made)}', not by this search's 'medseg ${quote(fresh)}': remove it or choose another --out`);
+    }
+  }
   if (existsSync(join(run, 'train-done.json'))) {
     trainSeconds[arm] += JSON.parse(readFileSync(join(run, 'train-done.json'), 'utf8')).seconds;
     if (k === 0) commands.push(commandOf(run));
     return;
   }
   const resume = existsSync(join(run, 'last/state.json'));
-  const argv = resume
-    ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json']
-    : ['train', '--dataset', dataset, '--out', run, '--no-plan', ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value]),
-        ...(weights ? ['--encoder-weights', weights] : []), '--seed', args.seed, '--fold', String(k), '--folds', String(folds), '--backend', args.backend, '--json'];
+  const argv = resume ? ['train', '--out', run, '--resume', '--backend', args.backend, '--json'] : fresh;
   const result = await medsegAsync(argv, join(out, `train-${arm}-fold${k}.log`));
   if (k === 0) commands.push(commandOf(run));
   const summary = JSON.parse(result.stdout);
