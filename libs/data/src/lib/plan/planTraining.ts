@@ -237,7 +237,7 @@ export function planTraining(fingerprint: DatasetFingerprint, options: PlanOptio
     inputSize < wanted
       ? `the median field of view (${round(fov, 1)} mm) needs ${wanted} px at the median in-plane spacing ${round(medianSpacing, 4)} mm, above the ${maxInputSize} px cap, so the spacing coarsens to ${spacing} mm to fit ${inputSize} px (nnU-Net coarsens rather than crops a 2D plan)`
       : `the median in-plane spacing of the ${fp.cases} cases (nnU-Net's 2D rule; spread ${round(fp.spacing.x.min, 3)}-${round(fp.spacing.x.max, 3)} mm)`;
-  const sizeReason = `the smallest multiple of 32 covering the median field of view, ${round(fov, 1)} mm = ${round(fov / medianSpacing, 1)} px at ${round(medianSpacing, 4)} mm${inputSize < wanted ? `, capped at ${maxInputSize}` : ''}; slices are resized whole to it in training, so no tumour is cropped. in 2-fold cross-validation over STS_001-028, 128 px tied with 160 px (docs/results.md: out-of-fold Dice 0.703 against 0.707, better on 15 of 28 patients), so the rule stays`;
+  const sizeReason = `the smallest multiple of 32 covering the median field of view, ${round(fov, 1)} mm = ${round(fov / medianSpacing, 1)} px at ${round(medianSpacing, 4)} mm${inputSize < wanted ? `, capped at ${maxInputSize}` : ''}; slices are resized whole to it in training, so no tumour is cropped. in 2-fold cross-validation over STS_001-028, 128 px tied with 160 px (docs/results.md: out-of-fold Dice 0.703 against 0.707, better on 15 of 28 patients) and so did 192 px (0.710 against 0.707, better on 13 of 28, at about 1.3 times the epoch time), so the rule stays`;
 
   // Normalisation per modality.
   const fg = fp.intensity.foreground;
